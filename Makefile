@@ -1,0 +1,143 @@
+# cfive build. `make` builds build/libcfive.a, build/libcfive.so and
+# build/cfive; `make check` runs every test; `make check SAN=address,undefined`
+# runs them under sanitizers (in build-san/).
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+SAN ?=
+WITH_ZLIB ?= 1
+WITH_LIBDEFLATE ?= 1
+WITH_LZ4 ?= 1
+WITH_ZSTD ?= 1
+
+ifeq ($(SAN),)
+B ?= build
+SANFLAGS :=
+else
+B ?= build-san
+SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+SOVERSION := 0
+VERSION := 0.1.0
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+BASEFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(WARN) $(SANFLAGS)
+LIBFLAGS := -fPIC -fvisibility=hidden
+
+# Optional libraries, found with pkg-config.
+have = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo 1)
+OPT_CFLAGS :=
+OPT_LIBS :=
+PC_REQ :=
+ifeq ($(WITH_ZLIB)$(call have,zlib),11)
+OPT_CFLAGS += -DC5_HAVE_ZLIB $(shell $(PKG_CONFIG) --cflags zlib)
+OPT_LIBS += $(shell $(PKG_CONFIG) --libs zlib)
+PC_REQ += zlib
+endif
+ifeq ($(WITH_LIBDEFLATE)$(call have,libdeflate),11)
+OPT_CFLAGS += -DC5_HAVE_LIBDEFLATE $(shell $(PKG_CONFIG) --cflags libdeflate)
+OPT_LIBS += $(shell $(PKG_CONFIG) --libs libdeflate)
+PC_REQ += libdeflate
+endif
+ifeq ($(WITH_LZ4)$(call have,liblz4),11)
+OPT_CFLAGS += -DC5_HAVE_LZ4 $(shell $(PKG_CONFIG) --cflags liblz4)
+OPT_LIBS += $(shell $(PKG_CONFIG) --libs liblz4)
+PC_REQ += liblz4
+endif
+ifeq ($(WITH_ZSTD)$(call have,libzstd),11)
+OPT_CFLAGS += -DC5_HAVE_ZSTD $(shell $(PKG_CONFIG) --cflags libzstd)
+OPT_LIBS += $(shell $(PKG_CONFIG) --libs libzstd)
+PC_REQ += libzstd
+endif
+
+ALL_CFLAGS := $(BASEFLAGS) $(OPT_CFLAGS) $(CFLAGS)
+LIBS := $(OPT_LIBS) -lpthread
+
+LIB_SRC := $(wildcard src/*.c src/core/*.c src/format/*.c src/btree/*.c src/chunk/*.c src/filters/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+TOOL_SRC := $(wildcard tools/*.c)
+TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC := fuzz/walk.c
+
+.PHONY: all clean check check-unit check-conformance check-api check-fuzz check-mutate install fuzz fixtures
+all: $(B)/libcfive.a $(B)/libcfive.so $(B)/cfive
+
+$(B)/obj/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LIBFLAGS) -c $< -o $@
+
+$(B)/libcfive.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libcfive.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libcfive.so.$(SOVERSION) $(SANFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/cfive: $(TOOL_OBJ) $(B)/libcfive.a
+	$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcfive.a $(LIBS)
+
+# ---- tests -----------------------------------------------------------------
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libcfive.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ $< $(B)/libcfive.a $(CHECK_LIBS) $(LIBS)
+
+$(B)/walk: fuzz/walk.c fuzz/walk_main.c fuzz/walk.h $(B)/libcfive.a
+	$(CC) $(ALL_CFLAGS) -Ifuzz -o $@ fuzz/walk.c fuzz/walk_main.c $(B)/libcfive.a $(LIBS)
+
+$(B)/mutate: tests/mutate.c fuzz/walk.c fuzz/walk.h $(B)/libcfive.a
+	$(CC) $(ALL_CFLAGS) -Ifuzz -o $@ tests/mutate.c fuzz/walk.c $(B)/libcfive.a $(LIBS)
+
+$(B)/apitest: tests/apitest.c $(B)/libcfive.a
+	$(CC) $(ALL_CFLAGS) -o $@ tests/apitest.c $(B)/libcfive.a $(LIBS)
+
+check: all check-unit check-fuzz check-conformance check-api check-mutate
+	@echo "all test groups passed"
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do CK_FORK=no $$t; done
+
+check-fuzz: $(B)/walk
+	B=$(B) tests/replay_corpus.sh
+
+check-conformance: $(B)/cfive
+	B=$(B) tests/conformance_ls.sh
+
+check-api: $(B)/apitest
+	B=$(B) tests/api_vs_h5py.sh
+
+check-mutate: $(B)/mutate
+	B=$(B) tests/mutate.sh
+
+fixtures:
+	/usr/bin/python3 tests/gen_fixtures.py tests/fixtures/gen
+
+# libFuzzer build of the open-and-walk harness.
+fuzz: $(B)/fuzz_open
+$(B)/fuzz_open: fuzz/fuzz_open.c fuzz/walk.c $(LIB_SRC)
+	@mkdir -p $(B)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Ifuzz \
+		$(OPT_CFLAGS) -o $@ fuzz/fuzz_open.c fuzz/walk.c $(LIB_SRC) $(LIBS)
+
+# ---- install -----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(B)/libcfive.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libcfive.so $(DESTDIR)$(PREFIX)/lib/libcfive.so.$(VERSION)
+	ln -sf libcfive.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcfive.so.$(SOVERSION)
+	ln -sf libcfive.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libcfive.so
+	install -m 644 include/cfive.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(B)/cfive $(DESTDIR)$(PREFIX)/bin/
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: cfive\nDescription: HDF5 file format library\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lcfive\nLibs.private: -lpthread\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(VERSION)' '$(PC_REQ)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cfive.pc
+
+clean:
+	rm -rf build build-san

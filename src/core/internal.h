@@ -1,0 +1,163 @@
+/* Internal declarations shared by every layer. Included first everywhere. */
+#ifndef C5_INTERNAL_H
+#define C5_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfive.h"
+
+#define C5_UNDEF UINT64_MAX /* undefined address, normalised at decode */
+
+/* ---- checked arithmetic (src/core/arith.c is header-only) ------------- */
+static inline bool c5_add_ovf(uint64_t a, uint64_t b, uint64_t *r)
+{
+    return __builtin_add_overflow(a, b, r);
+}
+static inline bool c5_mul_ovf(uint64_t a, uint64_t b, uint64_t *r)
+{
+    return __builtin_mul_overflow(a, b, r);
+}
+
+/* ---- the file --------------------------------------------------------- */
+
+typedef struct c5_sohm c5_sohm;
+
+struct c5_file {
+    c5_io io;
+    int refs;                 /* handle + open objects */
+    int closed;               /* user called close */
+    uint64_t phys_size;       /* size of the underlying bytes */
+    uint64_t base;            /* absolute offset of address 0 */
+    uint8_t osz, lsz;         /* offset and length widths */
+    int sb_version;
+    uint64_t eof_addr;        /* end-of-file address from superblock */
+    uint64_t root_addr;       /* root group object header */
+    uint64_t ext_addr;        /* superblock extension header or C5_UNDEF */
+    unsigned sym_leaf_k, btree_k, chunk_k;
+    c5_open_opts opts;
+    char *path;               /* for external links; NULL for mem/io */
+    c5_sohm *sohm;            /* shared message table, loaded lazily */
+    int sohm_loaded;
+    struct c5_extfile *ext;   /* external files opened through links */
+    char errmsg[512];
+};
+
+struct c5_extfile {
+    struct c5_extfile *next;
+    char *name;
+    c5_file *f;
+};
+
+/* ---- errors (src/core/error.c) ---------------------------------------- */
+
+/* Record a message on f (may be NULL) and return code. addr is the file
+ * address of the offending structure (C5_UNDEF for none). */
+int c5_fail(c5_file *f, int code, uint64_t addr, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* ---- allocation (src/core/alloc.c) ------------------------------------ */
+
+void *c5_malloc(c5_file *f, size_t n);
+void *c5_calloc(c5_file *f, size_t n, size_t m);
+void *c5_realloc(c5_file *f, void *p, size_t n);
+void c5_free(c5_file *f, void *p);
+char *c5_strdup(c5_file *f, const char *s);
+char *c5_strndup(c5_file *f, const char *s, size_t n);
+/* Allocation whose size comes from file data: refuses sizes above
+ * max_alloc (C5_ELIMIT) as well as failing allocation (C5_ENOMEM). */
+int c5_alloc_checked(c5_file *f, uint64_t n, uint64_t addr, const char *what, void **out);
+
+/* A growable array used by parsers. */
+typedef struct c5_vec {
+    void *v;
+    size_t n, cap, esz;
+} c5_vec;
+int c5_vec_push(c5_file *f, c5_vec *vec, const void *elem);
+void c5_vec_free(c5_file *f, c5_vec *vec);
+
+/* ---- I/O (src/core/io.c) ----------------------------------------------- */
+
+/* Read n bytes at file address addr (relative to the base address). Fails
+ * with C5_ECORRUPT naming `what` when the range lies outside the file. */
+int c5_read(c5_file *f, uint64_t addr, void *buf, size_t n, const char *what);
+/* Allocate and read a metadata block of n bytes. */
+int c5_read_alloc(c5_file *f, uint64_t addr, uint64_t n, const char *what, uint8_t **out);
+int c5_io_posix(c5_io *io, const char *path);
+int c5_io_mem(c5_io *io, const void *buf, size_t n);
+
+/* ---- the bounded reader (src/core/reader.c) ---------------------------- */
+
+/* A cursor over a byte range of file metadata with a sticky error. Every
+ * accessor returns 0 past the end and sets err = C5_ECORRUPT. */
+typedef struct c5_rd {
+    const uint8_t *p, *start, *end;
+    uint64_t addr;            /* file address of start (C5_UNDEF if none) */
+    c5_file *f;
+    uint8_t osz, lsz;
+    int err;
+    const char *what;         /* structure name for error messages */
+} c5_rd;
+
+void c5_rd_init(c5_rd *r, c5_file *f, const void *buf, size_t n, uint64_t addr,
+                const char *what);
+uint8_t c5_rd_u8(c5_rd *r);
+uint16_t c5_rd_u16(c5_rd *r);
+uint32_t c5_rd_u32(c5_rd *r);
+uint64_t c5_rd_u64(c5_rd *r);
+uint64_t c5_rd_uint(c5_rd *r, unsigned nbytes); /* 1..8 bytes LE */
+uint64_t c5_rd_addr(c5_rd *r); /* offset-width; all ones -> C5_UNDEF */
+uint64_t c5_rd_len(c5_rd *r);  /* length-width; all ones -> C5_UNDEF */
+const uint8_t *c5_rd_bytes(c5_rd *r, size_t n); /* NULL (and err) if short */
+void c5_rd_skip(c5_rd *r, size_t n);
+bool c5_rd_sig(c5_rd *r, const char sig[4]);
+/* A sub-reader over the next n bytes; the parent advances past them. */
+c5_rd c5_rd_sub(c5_rd *r, size_t n);
+static inline size_t c5_rd_left(const c5_rd *r) { return (size_t)(r->end - r->p); }
+static inline size_t c5_rd_off(const c5_rd *r) { return (size_t)(r->p - r->start); }
+static inline uint64_t c5_rd_pos(const c5_rd *r)
+{
+    return r->addr == C5_UNDEF ? C5_UNDEF : r->addr + (uint64_t)(r->p - r->start);
+}
+/* Turn a sticky error into a recorded failure. Returns r->err (0 if ok). */
+int c5_rd_status(c5_rd *r);
+
+/* Decode little-endian integers from a byte array (no bounds: caller
+ * checked). */
+static inline uint64_t c5_le(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = n; i-- > 0;)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* ---- checksum (src/core/lookup3.c) ------------------------------------ */
+
+uint32_t c5_lookup3(const void *data, size_t n, uint32_t init);
+/* Verify the 4-byte checksum stored right after buf[0..n). */
+int c5_check_sum(c5_file *f, const uint8_t *buf, size_t n, uint64_t addr, const char *what);
+
+/* ---- visit bounds ----------------------------------------------------- */
+
+#define C5_MAX_DEPTH 64          /* tree depth, link traversal nesting */
+#define C5_MAX_LINK_HOPS 40      /* soft/external link chain */
+#define C5_MAX_OH_CHUNKS 100000  /* object header continuation chunks */
+
+/* A small set of visited addresses to reject cycles. */
+typedef struct c5_addrset {
+    uint64_t *a;
+    size_t n, cap;
+} c5_addrset;
+/* Returns 1 if addr was already present, 0 if added, <0 on error. */
+int c5_addrset_add(c5_file *f, c5_addrset *s, uint64_t addr);
+void c5_addrset_free(c5_file *f, c5_addrset *s);
+
+#endif

@@ -1,0 +1,122 @@
+/* I/O backends: POSIX file descriptors and memory images, plus the bounded
+ * metadata read used by every decoder. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int px_read(void *ctx, uint64_t off, void *buf, size_t n)
+{
+    int fd = (int)(intptr_t)ctx;
+    uint8_t *p = buf;
+    while (n) {
+        ssize_t k = pread(fd, p, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return C5_EIO;
+        p += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
+static int px_size(void *ctx, uint64_t *out)
+{
+    struct stat st;
+    if (fstat((int)(intptr_t)ctx, &st) != 0)
+        return C5_EIO;
+    *out = (uint64_t)st.st_size;
+    return 0;
+}
+
+static void px_close(void *ctx) { close((int)(intptr_t)ctx); }
+
+int c5_io_posix(c5_io *io, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? C5_ENOTFOUND : C5_EIO;
+    memset(io, 0, sizeof *io);
+    io->ctx = (void *)(intptr_t)fd;
+    io->read_at = px_read;
+    io->size = px_size;
+    io->close = px_close;
+    return 0;
+}
+
+typedef struct memimg {
+    const uint8_t *p;
+    size_t n;
+} memimg;
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t n)
+{
+    memimg *m = ctx;
+    if (off > m->n || n > m->n - off)
+        return C5_EIO;
+    memcpy(buf, m->p + off, n);
+    return 0;
+}
+
+static int mem_size(void *ctx, uint64_t *out)
+{
+    *out = ((memimg *)ctx)->n;
+    return 0;
+}
+
+static void mem_close(void *ctx) { free(ctx); }
+
+int c5_io_mem(c5_io *io, const void *buf, size_t n)
+{
+    memimg *m = malloc(sizeof *m);
+    if (!m)
+        return C5_ENOMEM;
+    m->p = buf;
+    m->n = n;
+    memset(io, 0, sizeof *io);
+    io->ctx = m;
+    io->read_at = mem_read;
+    io->size = mem_size;
+    io->close = mem_close;
+    return 0;
+}
+
+int c5_read(c5_file *f, uint64_t addr, void *buf, size_t n, const char *what)
+{
+    uint64_t abs, endp;
+    if (addr == C5_UNDEF || c5_add_ovf(addr, f->base, &abs) || c5_add_ovf(abs, n, &endp) ||
+        endp > f->phys_size)
+        return c5_fail(f, C5_ECORRUPT, addr, "%s: %zu bytes at address %llu lie outside the file",
+                       what, n, (unsigned long long)addr);
+    if (n == 0)
+        return 0;
+    int rc = f->io.read_at(f->io.ctx, abs, buf, n);
+    if (rc < 0)
+        return c5_fail(f, C5_EIO, addr, "%s: read failed", what);
+    return 0;
+}
+
+int c5_read_alloc(c5_file *f, uint64_t addr, uint64_t n, const char *what, uint8_t **out)
+{
+    *out = NULL;
+    uint64_t abs, endp;
+    if (addr == C5_UNDEF || c5_add_ovf(addr, f->base, &abs) || c5_add_ovf(abs, n, &endp) ||
+        endp > f->phys_size)
+        return c5_fail(f, C5_ECORRUPT, addr, "%s: %llu bytes at address %llu lie outside the file",
+                       what, (unsigned long long)n, (unsigned long long)addr);
+    void *p;
+    int rc = c5_alloc_checked(f, n, addr, what, &p);
+    if (rc)
+        return rc;
+    rc = c5_read(f, addr, p, (size_t)n, what);
+    if (rc) {
+        c5_free(f, p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* The object layer's shared internals: open objects and group links. */
+#ifndef C5_OBJECT_H
+#define C5_OBJECT_H
+#include "format/format.h"
+#include "type.h"
+
+struct c5_object {
+    c5_file *f;
+    uint64_t addr;
+    c5_ohdr *oh;
+    c5_objkind kind;
+    /* groups: links loaded on first use, sorted by name */
+    int links_loaded;
+    int track_corder;
+    c5_vec links;            /* c5_linkrec */
+    /* datasets: decoded on first use, so listing stays cheap and a broken
+     * description fails only the calls that need it */
+    int ds_state;            /* 0 not loaded, 1 loaded, <0 the load error */
+    c5_space space;
+    c5_type *type;
+    c5_mbody layout_body, fill_body;
+    c5_layout layout;
+    c5_fill fill;
+    c5_efl efl;
+};
+
+/* file.c */
+void c5_file_retain(c5_file *f);
+void c5_file_release(c5_file *f);
+/* Open (or reuse) the external file `name` linked from f. Borrowed. */
+int c5_file_external(c5_file *f, const char *name, c5_file **out);
+
+/* object.c */
+int c5_object_new(c5_object **out, c5_file *f, uint64_t addr);
+
+/* group.c */
+/* Load a group's links (all storage styles), sorted by name. */
+int c5_group_load(c5_object *g);
+/* Binary search by name among loaded links. */
+const c5_linkrec *c5_group_find(const c5_object *g, const char *name);
+
+/* dataset.c */
+int c5_dataset_load(c5_object *o);
+void c5_dataset_fini(c5_object *o);
+
+/* attr.c: attributes of an object header. */
+#endif
