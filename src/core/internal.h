@@ -90,6 +90,8 @@ void c5_vec_free(c5_file *f, c5_vec *vec);
 int c5_read(c5_file *f, uint64_t addr, void *buf, size_t n, const char *what);
 /* Allocate and read a metadata block of n bytes. */
 int c5_read_alloc(c5_file *f, uint64_t addr, uint64_t n, const char *what, uint8_t **out);
+/* First address past the readable file (relative to the base address). */
+uint64_t c5_file_end(const c5_file *f);
 int c5_io_posix(c5_io *io, const char *path);
 int c5_io_mem(c5_io *io, const void *buf, size_t n);
 

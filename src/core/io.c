@@ -85,11 +85,30 @@ int c5_io_mem(c5_io *io, const void *buf, size_t n)
     return 0;
 }
 
-int c5_read(c5_file *f, uint64_t addr, void *buf, size_t n, const char *what)
+/* Reads stop at the physical end and at the superblock's end-of-file
+ * address, as libhdf5's do: bytes past the EOA do not belong to the file. */
+static bool out_of_file(const c5_file *f, uint64_t addr, uint64_t n)
 {
-    uint64_t abs, endp;
+    uint64_t abs, endp, rel_end;
     if (addr == C5_UNDEF || c5_add_ovf(addr, f->base, &abs) || c5_add_ovf(abs, n, &endp) ||
         endp > f->phys_size)
+        return true;
+    rel_end = addr + n;
+    return f->eof_addr != C5_UNDEF && f->eof_addr != 0 && rel_end > f->eof_addr;
+}
+
+uint64_t c5_file_end(const c5_file *f)
+{
+    uint64_t end = f->phys_size > f->base ? f->phys_size - f->base : 0;
+    if (f->eof_addr != C5_UNDEF && f->eof_addr != 0 && f->eof_addr < end)
+        end = f->eof_addr;
+    return end;
+}
+
+int c5_read(c5_file *f, uint64_t addr, void *buf, size_t n, const char *what)
+{
+    uint64_t abs = addr + f->base;
+    if (out_of_file(f, addr, n))
         return c5_fail(f, C5_ECORRUPT, addr, "%s: %zu bytes at address %llu lie outside the file",
                        what, n, (unsigned long long)addr);
     if (n == 0)
@@ -103,9 +122,7 @@ int c5_read(c5_file *f, uint64_t addr, void *buf, size_t n, const char *what)
 int c5_read_alloc(c5_file *f, uint64_t addr, uint64_t n, const char *what, uint8_t **out)
 {
     *out = NULL;
-    uint64_t abs, endp;
-    if (addr == C5_UNDEF || c5_add_ovf(addr, f->base, &abs) || c5_add_ovf(abs, n, &endp) ||
-        endp > f->phys_size)
+    if (out_of_file(f, addr, n))
         return c5_fail(f, C5_ECORRUPT, addr, "%s: %llu bytes at address %llu lie outside the file",
                        what, (unsigned long long)n, (unsigned long long)addr);
     void *p;

@@ -23,7 +23,7 @@ int c5_gheap_read(c5_file *f, uint64_t coll, uint32_t index, uint8_t **out, size
                        (unsigned long long)size);
     /* libhdf5 may record a collection size past the end of a file's last
      * collection; clamp to what exists. */
-    uint64_t avail = f->phys_size - f->base - coll;
+    uint64_t avail = c5_file_end(f) - coll;
     if (size > avail)
         size = avail;
     uint8_t *buf;

@@ -13,7 +13,7 @@
  *   dims x 4; chunked v4: 1 flags, 1 dimensionality, 1 dim width,
  *   dims x width, 1 index type, index info, O address.
  * Fill value (IV.A.2.f)  v1/v2: 1 version, 1 alloc time, 1 write time,
- *   1 defined, [4 size + value] (v2: only when defined); v3: 1 version,
+ *   1 defined, [4 size + value when defined]; v3: 1 version,
  *   1 flags (alloc time bits 0-1, write time 2-3, undefined 4, have value 5),
  *   [4 size + value].  Old fill value (IV.A.2.e): 4 size + value.
  * External file list (IV.A.2.h): 1 version, 3 reserved, 2 allocated slots,
@@ -182,11 +182,9 @@ int c5_fill_decode(c5_file *f, const c5_mbody *b, int old, c5_fill *out)
         out->alloc_time = c5_rd_u8(&r);
         out->write_time = c5_rd_u8(&r);
         int defined = c5_rd_u8(&r);
-        if (ver == 1 || defined) {
-            if (c5_rd_left(&r) >= 4) {
-                out->size = c5_rd_u32(&r);
-                out->value = c5_rd_bytes(&r, out->size);
-            }
+        if (defined) { /* size and value follow only when defined */
+            out->size = c5_rd_u32(&r);
+            out->value = c5_rd_bytes(&r, out->size);
         }
         out->defined = defined && out->size > 0;
     } else if (ver == 3) {

@@ -77,6 +77,10 @@ static int parse_chunk(c5_file *f, c5_ohdr *oh, c5_vec *msgs, c5_vec *conts, con
             if (rc)
                 return rc;
         }
+        if (type == C5_MSG_REFCOUNT && (oh->version == 1 || size < 5 || body[0] != 0))
+            return c5_fail(f, C5_ECORRUPT, maddr,
+                           "object header %llu: invalid reference count message",
+                           (unsigned long long)oh->addr);
         int rc = add_msg(f, msgs, type, flags, size, body, maddr, corder);
         if (rc)
             return rc;
@@ -109,7 +113,7 @@ int c5_ohdr_load(c5_file *f, uint64_t addr, c5_ohdr **out)
     c5_addrset seen = {0};
     uint8_t pre[64];
     int rc;
-    uint64_t avail = f->phys_size - f->base;
+    uint64_t avail = c5_file_end(f);
     size_t plen = avail > addr && avail - addr < sizeof pre ? (size_t)(avail - addr) : sizeof pre;
     if (addr >= avail) {
         rc = c5_fail(f, C5_ECORRUPT, addr, "object header address %llu beyond end of file",
@@ -298,17 +302,8 @@ static int sohm_load(c5_file *f)
     return 0;
 }
 
-static int sohm_flag(uint16_t type)
-{
-    switch (type) {
-    case C5_MSG_DATASPACE: return 1;
-    case C5_MSG_DATATYPE: return 2;
-    case C5_MSG_FILL: return 4;
-    case C5_MSG_PIPELINE: return 8;
-    case C5_MSG_ATTR: return 16;
-    default: return 0;
-    }
-}
+/* An index's message type flags hold bit N for message type N. */
+static unsigned sohm_flag(uint16_t type) { return type < 16 ? 1u << type : 0; }
 
 int c5_shared_resolve(c5_file *f, uint16_t type, const uint8_t *p, size_t n, uint64_t addr,
                       int depth, c5_mbody *out)
@@ -338,7 +333,7 @@ int c5_shared_resolve(c5_file *f, uint16_t type, const uint8_t *p, size_t n, uin
             int rc = sohm_load(f);
             if (rc)
                 return rc;
-            int want = sohm_flag(type);
+            unsigned want = sohm_flag(type);
             for (int i = 0; i < f->sohm->n; i++) {
                 if (!(f->sohm->idx[i].types & want))
                     continue;
