@@ -1,0 +1,2 @@
+#include <check.h>
+#include "cfive.h"
