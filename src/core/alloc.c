@@ -85,20 +85,49 @@ void c5_vec_free(c5_file *f, c5_vec *vec)
     vec->n = vec->cap = 0;
 }
 
+/* Open addressing over a power-of-two table; C5_UNDEF marks empty slots
+ * (an undefined address is never visited). */
+static size_t slot_of(uint64_t addr, size_t cap)
+{
+    addr ^= addr >> 33;
+    addr *= 0xff51afd7ed558ccdull;
+    addr ^= addr >> 33;
+    return (size_t)addr & (cap - 1);
+}
+
+static void insert(uint64_t *a, size_t cap, uint64_t addr)
+{
+    size_t i = slot_of(addr, cap);
+    while (a[i] != C5_UNDEF)
+        i = (i + 1) & (cap - 1);
+    a[i] = addr;
+}
+
 int c5_addrset_add(c5_file *f, c5_addrset *s, uint64_t addr)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->a[i] == addr)
-            return 1;
-    if (s->n == s->cap) {
+    if (s->cap) {
+        for (size_t i = slot_of(addr, s->cap); s->a[i] != C5_UNDEF; i = (i + 1) & (s->cap - 1))
+            if (s->a[i] == addr)
+                return 1;
+    }
+    if (addr == C5_UNDEF)
+        return 0;
+    if ((s->n + 1) * 2 > s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 16;
-        uint64_t *na = c5_realloc(f, s->a, nc * sizeof *na);
+        uint64_t *na = c5_malloc(f, nc * sizeof *na);
         if (!na)
             return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
+        for (size_t i = 0; i < nc; i++)
+            na[i] = C5_UNDEF;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->a[i] != C5_UNDEF)
+                insert(na, nc, s->a[i]);
+        c5_free(f, s->a);
         s->a = na;
         s->cap = nc;
     }
-    s->a[s->n++] = addr;
+    insert(s->a, s->cap, addr);
+    s->n++;
     return 0;
 }
 

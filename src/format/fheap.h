@@ -5,7 +5,8 @@
 
 typedef struct c5_fheap c5_fheap;
 
-/* Parse the heap header ("FRHP") at addr. The handle borrows f. */
+/* Parse the heap header ("FRHP") at addr. The handle borrows f and caches
+ * the last direct block read: use one handle from one thread at a time. */
 int c5_fheap_open(c5_file *f, uint64_t addr, c5_fheap **out);
 void c5_fheap_close(c5_fheap *h);
 /* Length in bytes of this heap's object IDs. */

@@ -52,6 +52,9 @@ int c5_space_decode(c5_file *f, const c5_mbody *b, c5_space *out)
         return r.err;
     if (rank > C5_MAX_RANK)
         return c5_fail(f, C5_ECORRUPT, b->addr, "dataspace message: rank %d", rank);
+    if ((type == 0 || type == 2) && rank != 0)
+        return c5_fail(f, C5_ECORRUPT, b->addr, "dataspace message: %s with rank %d",
+                       type ? "null" : "scalar", rank);
     if (type == 0) {
         out->cls = C5_SPACE_SCALAR;
         return 0;
