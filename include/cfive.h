@@ -158,9 +158,10 @@ typedef struct c5_link {
  * nonzero to stop (that value is returned by c5_group_iterate). */
 typedef int (*c5_link_cb)(void *ud, const c5_link *link);
 
-/* Iterate the links of a group in increasing name order (byte-wise) or in
- * creation order (C5_ENOTFOUND... no: C5_EINVAL if the group does not
- * track creation order). */
+/* Iterate the links of a group in increasing name order (byte-wise, as
+ * libhdf5 orders them) or in creation order (C5_EINVAL if the group does
+ * not track creation order). The link table is loaded on first use and
+ * cached in the group handle. */
 C5_API int c5_group_iterate(c5_object *group, c5_order order, c5_link_cb cb, void *ud);
 /* Look up one link by path without following its last component. */
 C5_API int c5_link_lookup(c5_object *base, const char *path, c5_link_cb cb, void *ud);
