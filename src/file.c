@@ -1,5 +1,6 @@
 /* Opening and releasing files. */
 #include "object.h"
+#include "format/mdci.h"
 
 #include <stdio.h>
 
@@ -35,6 +36,8 @@ static int open_common(c5_file **out, const c5_io *io, const c5_open_opts *opts,
         rc = c5_fail(f, C5_EIO, C5_UNDEF, "cannot determine file size");
     if (!rc)
         rc = c5_superblock_read(f);
+    if (!rc)
+        rc = c5_mdci_load(f);
     if (rc) {
         /* keep the message visible to the caller only through the return
          * code; the handle is not returned */
@@ -87,6 +90,7 @@ void c5_file_release(c5_file *f)
         c5_free(f, e->name);
         c5_free(f, e);
     }
+    c5_mdci_free(f);
     if (f->io.close)
         f->io.close(f->io.ctx);
     c5_free(f, f->path);

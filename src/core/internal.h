@@ -45,6 +45,7 @@ struct c5_file {
     int sohm_loaded;
     struct c5_extfile *ext;   /* external files opened through links */
     char errmsg[512];
+    struct c5_mdci *mdci;     /* metadata cache image overlay or NULL */
 };
 
 struct c5_extfile {
@@ -92,6 +93,9 @@ int c5_read(c5_file *f, uint64_t addr, void *buf, size_t n, const char *what);
 int c5_read_alloc(c5_file *f, uint64_t addr, uint64_t n, const char *what, uint8_t **out);
 /* First address past the readable file (relative to the base address). */
 uint64_t c5_file_end(const c5_file *f);
+/* Overlay bytes held in a metadata cache image (src/format/mdci.c) onto a
+ * buffer read from addr; returns the bytes patched. */
+size_t c5_mdci_patch(const c5_file *f, uint64_t addr, void *buf, size_t n);
 int c5_io_posix(c5_io *io, const char *path);
 int c5_io_mem(c5_io *io, const void *buf, size_t n);
 

@@ -116,6 +116,8 @@ int c5_read(c5_file *f, uint64_t addr, void *buf, size_t n, const char *what)
     int rc = f->io.read_at(f->io.ctx, abs, buf, n);
     if (rc < 0)
         return c5_fail(f, C5_EIO, addr, "%s: read failed", what);
+    if (f->mdci)
+        c5_mdci_patch(f, addr, buf, n);
     return 0;
 }
 

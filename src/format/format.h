@@ -11,7 +11,8 @@ enum {
     C5_MSG_LAYOUT = 0x08, C5_MSG_BOGUS = 0x09, C5_MSG_GINFO = 0x0A, C5_MSG_PIPELINE = 0x0B,
     C5_MSG_ATTR = 0x0C, C5_MSG_COMMENT = 0x0D, C5_MSG_MTIME_OLD = 0x0E, C5_MSG_SOHM = 0x0F,
     C5_MSG_CONT = 0x10, C5_MSG_STAB = 0x11, C5_MSG_MTIME = 0x12, C5_MSG_BTREEK = 0x13,
-    C5_MSG_DRVINFO = 0x14, C5_MSG_AINFO = 0x15, C5_MSG_REFCOUNT = 0x16, C5_MSG_FSINFO = 0x17
+    C5_MSG_DRVINFO = 0x14, C5_MSG_AINFO = 0x15, C5_MSG_REFCOUNT = 0x16, C5_MSG_FSINFO = 0x17,
+    C5_MSG_MDCI = 0x18
 };
 
 /* ---- superblock (superblock.c) ---------------------------------------- */

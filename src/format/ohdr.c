@@ -61,7 +61,7 @@ static int parse_chunk(c5_file *f, c5_ohdr *oh, c5_vec *msgs, c5_vec *conts, con
         /* Flag 0x08 (fail if unknown when writing) does not concern readers;
          * 0x80 (always fail if unknown) does. The bogus message (9) exists
          * only in libhdf5 debug builds, so libhdf5 treats it as unknown. */
-        if ((flags & 0x80) && (type > C5_MSG_FSINFO || type == C5_MSG_BOGUS))
+        if ((flags & 0x80) && (type > C5_MSG_MDCI || type == C5_MSG_BOGUS))
             return c5_fail(f, C5_EUNSUPPORTED, maddr,
                            "object header %llu: unknown message type %u marked fail-if-unknown",
                            (unsigned long long)oh->addr, type);
