@@ -3,6 +3,7 @@
  * storage through hyperslab and point selections. Chunked storage lives in
  * src/chunk/. */
 #include "object.h"
+#include "vds.h"
 
 #include <stdio.h>
 
@@ -31,6 +32,10 @@ static int dataset_init(c5_object *o)
     if ((rc = c5_ohdr_find(f, o->oh, C5_MSG_LAYOUT, &pos, &o->layout_body)))
         return rc;
     if ((rc = c5_layout_decode(f, &o->layout_body, &o->layout)))
+        return rc;
+    /* The stored extent of a virtual dataset is stale: libhdf5 derives it
+     * from the source datasets at open. */
+    if (o->layout.cls == C5_LAYOUT_VIRTUAL && (rc = c5_vds_extent(o, &o->space)))
         return rc;
     pos = 0;
     rc = c5_ohdr_find(f, o->oh, C5_MSG_FILL, &pos, &o->fill_body);
