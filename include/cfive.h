@@ -232,6 +232,11 @@ C5_API const c5_type *c5_type_base(const c5_type *t);
 C5_API const void *c5_type_enum_value(const c5_type *t, int i);
 C5_API int c5_type_array_dims(const c5_type *t, uint64_t *dims, int maxrank);
 
+/* Bytes one element of t occupies in a read buffer: t's size, except that
+ * variable-length strings take sizeof(char *) and sequences sizeof(c5_vl)
+ * (arrays and compounds built from them accordingly). */
+C5_API size_t c5_type_mem_size(const c5_type *t);
+
 /* Datatype of a dataset or named datatype object (new handle). */
 C5_API int c5_object_type(c5_type **out, c5_object *o);
 
