@@ -64,7 +64,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := fuzz/walk.c
 
-.PHONY: all clean check check-unit check-conformance check-api check-fuzz check-mutate install fuzz fixtures
+.PHONY: all deps clean check check-unit check-conformance check-api check-fuzz check-mutate install fuzz fixtures
 all: $(B)/libcfive.a $(B)/libcfive.so $(B)/cfive
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h)
@@ -80,6 +80,10 @@ $(B)/libcfive.so: $(LIB_OBJ)
 
 $(B)/cfive: $(TOOL_OBJ) $(B)/libcfive.a
 	$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcfive.a $(LIBS)
+
+# Installs build and test dependencies on Debian 12 (apt-get).
+deps:
+	tests/install_deps.sh
 
 # ---- tests -----------------------------------------------------------------
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)

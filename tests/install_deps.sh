@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install everything cfive's build and tests use on Debian 12 (bookworm):
+# compilers, libcheck, the optional compression libraries, and the reference
+# tools the tests compare against (h5ls/h5dump, h5py, PyTables, netCDF4, the
+# HDF5 filter plugins). Safe to run again. Uses sudo only when not root.
+set -euo pipefail
+
+pkgs=(
+    build-essential clang pkg-config check
+    zlib1g-dev libdeflate-dev liblz4-dev libzstd-dev
+    hdf5-tools libhdf5-dev
+    python3-h5py python3-tables python3-netcdf4 python3-numpy
+    hdf5-filter-plugin hdf5-filter-plugin-blosc-serial hdf5-plugin-lzf
+    libclang-rt-14-dev
+    nodejs npm
+)
+
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then
+        sudo=sudo
+    else
+        echo "install_deps: not root and no sudo; install these yourself: ${pkgs[*]}" >&2
+        exit 1
+    fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update
+$sudo apt-get install -y --no-install-recommends "${pkgs[@]}"
