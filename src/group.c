@@ -144,6 +144,98 @@ const c5_linkrec *c5_group_find(const c5_object *g, const char *name)
     return NULL;
 }
 
+typedef struct find_ctx {
+    dense_ctx d;
+    const char *name;
+    uint32_t hash;
+    c5_linkrec *out;
+} find_ctx;
+
+/* Dense name index records are keyed by the lookup3 hash of the name: only
+ * records with a matching hash need their heap object read. */
+static int dense_find(void *ud, const uint8_t *rec, size_t len)
+{
+    find_ctx *c = ud;
+    c5_file *f = c->d.g->f;
+    size_t idl = c5_fheap_id_len(c->d.heap);
+    if (len < 4 + idl)
+        return c5_fail(f, C5_ECORRUPT, C5_UNDEF, "link name index: record too short");
+    if ((uint32_t)c5_le(rec, 4) != c->hash)
+        return 0;
+    uint8_t *obj;
+    size_t n;
+    int rc = c5_fheap_read(c->d.heap, rec + 4, idl, &obj, &n);
+    if (rc)
+        return rc;
+    c5_linkrec l;
+    rc = c5_link_decode(f, obj, n, C5_UNDEF, &l);
+    c5_free(f, obj);
+    if (rc)
+        return rc;
+    if (strcmp(l.name, c->name) != 0) {
+        c5_linkrec_free(f, &l);
+        return 0;
+    }
+    *c->out = l;
+    return 1;
+}
+
+static char *dup_opt(c5_file *f, const char *s, int *fail)
+{
+    if (!s)
+        return NULL;
+    char *d = c5_strdup(f, s);
+    if (!d)
+        *fail = 1;
+    return d;
+}
+
+int c5_group_lookup(c5_object *g, const char *name, c5_linkrec *out)
+{
+    c5_file *f = g->f;
+    memset(out, 0, sizeof *out);
+    if (g->kind != C5_OBJ_GROUP)
+        return c5_fail(f, C5_EINVAL, g->addr, "object is not a group");
+    if (!g->links_loaded) {
+        size_t pos = 0;
+        c5_mbody b;
+        if (c5_ohdr_find(f, g->oh, C5_MSG_LINFO, &pos, &b) == 0) {
+            c5_linfo li;
+            int rc = c5_linfo_decode(f, &b, &li);
+            c5_mbody_free(f, &b);
+            if (rc)
+                return rc;
+            if (li.fheap != C5_UNDEF && li.name_bt2 != C5_UNDEF) {
+                find_ctx c = {{g, NULL}, name, c5_lookup3(name, strlen(name), 0), out};
+                if ((rc = c5_fheap_open(f, li.fheap, &c.d.heap)))
+                    return rc;
+                rc = c5_bt2_iterate(f, li.name_bt2, NULL, dense_find, &c);
+                c5_fheap_close(c.d.heap);
+                if (rc < 0)
+                    return rc;
+                /* a group in dense form keeps every link in the index */
+                return rc == 1 ? 0 : C5_ENOTFOUND;
+            }
+        }
+    }
+    int rc = c5_group_load(g);
+    if (rc)
+        return rc;
+    const c5_linkrec *l = c5_group_find(g, name);
+    if (!l)
+        return C5_ENOTFOUND;
+    int fail = 0;
+    *out = *l;
+    out->name = dup_opt(f, l->name, &fail);
+    out->target = dup_opt(f, l->target, &fail);
+    out->target_file = dup_opt(f, l->target_file, &fail);
+    if (fail) {
+        c5_linkrec_free(f, out);
+        return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
+    }
+    return 0;
+}
+
 static void to_public(const c5_linkrec *l, c5_link *o)
 {
     o->name = l->name;

@@ -74,20 +74,17 @@ int c5_object_open_addr(c5_object **out, c5_file *f, uint64_t addr)
 /* Resolve path from group `base` (not consumed). `stop_last` leaves the
  * last component unresolved and returns its link through *last (pointing
  * into the returned parent's link table). */
-static int walk(c5_object *base, const char *path, int hops, int stop_last, c5_object **out,
-                const c5_linkrec **last)
+/* Resolve path from group `base` (not consumed). With `last` non-NULL the
+ * last component is not followed: its link is copied to *last and the
+ * parent group returned. */
+static int walk(c5_object *base, const char *path, int hops, c5_object **out, c5_linkrec *last)
 {
     c5_file *f = base->f;
     if (hops > C5_MAX_LINK_HOPS)
         return c5_fail(f, C5_ELIMIT, C5_UNDEF, "too many soft/external link hops resolving \"%s\"",
                        path);
     c5_object *cur = NULL;
-    int rc;
-    if (path[0] == '/') {
-        rc = c5_object_new(&cur, f, f->root_addr);
-    } else {
-        rc = c5_object_new(&cur, f, base->addr);
-    }
+    int rc = c5_object_new(&cur, f, path[0] == '/' ? f->root_addr : base->addr);
     if (rc)
         return rc;
     const char *p = path;
@@ -101,9 +98,8 @@ static int walk(c5_object *base, const char *path, int hops, int stop_last, c5_o
         const char *rest = p + n;
         while (*rest == '/')
             rest++;
-        int is_last = *rest == 0;
         if (n == 1 && p[0] == '.') {
-            p += n;
+            p = rest;
             continue;
         }
         if (cur->kind != C5_OBJ_GROUP) {
@@ -111,8 +107,6 @@ static int walk(c5_object *base, const char *path, int hops, int stop_last, c5_o
                          path);
             break;
         }
-        if ((rc = c5_group_load(cur)))
-            break;
         char name[1024];
         if (n >= sizeof name) {
             rc = c5_fail(cur->f, C5_ENOTFOUND, C5_UNDEF, "link name too long");
@@ -120,50 +114,50 @@ static int walk(c5_object *base, const char *path, int hops, int stop_last, c5_o
         }
         memcpy(name, p, n);
         name[n] = 0;
-        const c5_linkrec *l = c5_group_find(cur, name);
-        if (!l) {
-            rc = c5_fail(cur->f, C5_ENOTFOUND, C5_UNDEF, "\"%s\": no link \"%s\"", path, name);
+        c5_linkrec l;
+        if ((rc = c5_group_lookup(cur, name, &l))) {
+            if (rc == C5_ENOTFOUND)
+                c5_fail(cur->f, rc, C5_UNDEF, "\"%s\": no link \"%s\"", path, name);
             break;
         }
-        if (is_last && stop_last) {
+        if (!*rest && last) {
             *last = l;
             *out = cur;
             return 0;
         }
         c5_object *next = NULL;
-        if (l->type == C5_LINK_HARD) {
-            rc = c5_object_new(&next, cur->f, l->addr);
-        } else if (l->type == C5_LINK_SOFT) {
-            rc = walk(cur, l->target, hops + 1, 0, &next, NULL);
-        } else if (l->type == C5_LINK_EXTERNAL) {
+        if (l.type == C5_LINK_HARD) {
+            rc = c5_object_new(&next, cur->f, l.addr);
+        } else if (l.type == C5_LINK_SOFT) {
+            rc = walk(cur, l.target, hops + 1, &next, NULL);
+        } else if (l.type == C5_LINK_EXTERNAL) {
             c5_file *x = NULL;
-            rc = c5_file_external(cur->f, l->target_file, &x);
+            rc = c5_file_external(cur->f, l.target_file, &x);
             if (!rc) {
                 c5_object *xroot;
                 if (!(rc = c5_object_new(&xroot, x, x->root_addr))) {
-                    rc = walk(xroot, l->target, hops + 1, 0, &next, NULL);
+                    rc = walk(xroot, l.target, hops + 1, &next, NULL);
                     c5_object_close(xroot);
                 }
             }
             if (rc && rc != C5_ENOMEM)
                 rc = c5_fail(cur->f, rc, C5_UNDEF, "external link \"%s\" -> %s//%s: %s", name,
-                             l->target_file, l->target, x ? c5_errmsg(x) : "cannot open file");
+                             l.target_file, l.target, x ? c5_errmsg(x) : "cannot open file");
         } else {
-            rc = c5_fail(cur->f, C5_EUNSUPPORTED, C5_UNDEF, "user-defined link type %d", l->type);
+            rc = c5_fail(cur->f, C5_EUNSUPPORTED, C5_UNDEF, "user-defined link type %d", l.type);
         }
+        c5_linkrec_free(cur->f, &l);
         if (rc)
             break;
         c5_object_close(cur);
         cur = next;
         p = rest;
     }
+    if (!rc && last) /* the path named the group itself: no last link */
+        rc = c5_fail(f, C5_EINVAL, C5_UNDEF, "\"%s\" names no link", path);
     if (rc) {
         c5_object_close(cur);
         return rc;
-    }
-    if (stop_last) { /* path named the group itself: no last link */
-        c5_object_close(cur);
-        return c5_fail(f, C5_EINVAL, C5_UNDEF, "\"%s\" names no link", path);
     }
     *out = cur;
     return 0;
@@ -174,7 +168,7 @@ int c5_object_open_at(c5_object **out, c5_object *base, const char *path)
     if (!out || !base || !path)
         return C5_EINVAL;
     *out = NULL;
-    return walk(base, path, 0, 0, out, NULL);
+    return walk(base, path, 0, out, NULL);
 }
 
 int c5_object_open(c5_object **out, c5_file *f, const char *path)
@@ -185,7 +179,7 @@ int c5_object_open(c5_object **out, c5_file *f, const char *path)
     int rc = c5_object_new(&root, f, f->root_addr);
     if (rc)
         return rc;
-    rc = walk(root, path, 0, 0, out, NULL);
+    rc = walk(root, path, 0, out, NULL);
     c5_object_close(root);
     return rc;
 }
@@ -195,13 +189,14 @@ int c5_link_lookup(c5_object *base, const char *path, c5_link_cb cb, void *ud)
     if (!base || !path || !cb)
         return C5_EINVAL;
     c5_object *parent;
-    const c5_linkrec *l;
-    int rc = walk(base, path, 0, 1, &parent, &l);
+    c5_linkrec l;
+    int rc = walk(base, path, 0, &parent, &l);
     if (rc)
         return rc;
-    c5_link pub = {l->name, l->type, l->addr, l->target, l->target_file, l->corder,
-                   l->has_corder, l->cset};
+    c5_link pub = {l.name, l.type, l.addr, l.target, l.target_file, l.corder, l.has_corder,
+                   l.cset};
     rc = cb(ud, &pub);
+    c5_linkrec_free(parent->f, &l);
     c5_object_close(parent);
     return rc;
 }

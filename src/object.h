@@ -38,6 +38,10 @@ int c5_object_new(c5_object **out, c5_file *f, uint64_t addr);
 int c5_group_load(c5_object *g);
 /* Binary search by name among loaded links. */
 const c5_linkrec *c5_group_find(const c5_object *g, const char *name);
+/* Find one link by name without loading the whole table when the group
+ * is dense. *out is a copy owned by the caller (c5_linkrec_free).
+ * C5_ENOTFOUND (without a message) when absent. */
+int c5_group_lookup(c5_object *g, const char *name, c5_linkrec *out);
 
 /* dataset.c */
 int c5_dataset_load(c5_object *o);
