@@ -75,8 +75,12 @@ typedef struct c5_layout {
     const uint8_t *compact; /* compact data (points into the message body) */
     int ndims;              /* chunked: rank + 1 (last = element size) */
     uint64_t chunk[C5_MAX_RANK + 1];
-    int index_type;         /* v4 chunk index type */
-    uint8_t flags;
+    int index_type;         /* v4 chunk index type (0 for the v1 B-tree of layout <= 3) */
+    uint8_t flags;          /* v4 chunked flags (bit 0: no filters on a single
+                               partial edge chunk; bit 1: single chunk filtered) */
+    const uint8_t *idx_info; /* v4: the index-type-specific fields (points into
+                                the message body) */
+    size_t idx_info_len;
 } c5_layout;
 int c5_layout_decode(c5_file *f, const c5_mbody *b, c5_layout *out);
 

@@ -138,6 +138,7 @@ int c5_layout_decode(c5_file *f, const c5_mbody *b, c5_layout *out)
                 out->index_type = c5_rd_u8(&r);
                 /* Index-specific fields are decoded by the chunk layer; the
                  * address is the last field. */
+                out->idx_info = r.p;
                 switch (out->index_type) {
                 case 1: if (out->flags & 2) c5_rd_skip(&r, (size_t)f->lsz + 4); break;
                 case 2: break;
@@ -148,6 +149,7 @@ int c5_layout_decode(c5_file *f, const c5_mbody *b, c5_layout *out)
                     return c5_fail(f, C5_ECORRUPT, b->addr, "layout message: chunk index type %d",
                                    out->index_type);
                 }
+                out->idx_info_len = (size_t)(r.p - out->idx_info);
                 out->addr = c5_rd_addr(&r);
             }
             break;
