@@ -94,6 +94,9 @@ typedef struct c5_open_opts {
                                 data; 0 = default (1 GiB) */
     c5_alloc_fn alloc;       /* NULL = libc */
     void *alloc_ctx;
+    uint64_t chunk_cache_bytes; /* decoded-chunk cache budget; 0 = 64 MiB */
+    int nthreads;            /* chunk decode threads; 0 = number of cores,
+                                1 = decode on the calling thread only */
 } c5_open_opts;
 
 /* Open an HDF5 file read-only. *out owns the file; release with
@@ -107,6 +110,9 @@ C5_API int c5_file_open_mem(c5_file **out, const void *buf, size_t n,
 C5_API int c5_file_open_io(c5_file **out, const c5_io *io, const c5_open_opts *opts);
 /* Release the file handle (NULL-safe). Objects still open keep it alive. */
 C5_API int c5_file_close(c5_file *f);
+
+/* Change the decoded-chunk cache budget (bytes; 0 disables caching). */
+C5_API int c5_file_set_chunk_cache(c5_file *f, uint64_t bytes);
 
 typedef struct c5_file_info {
     size_t size;                 /* sizeof(c5_file_info) */

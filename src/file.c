@@ -1,6 +1,9 @@
 /* Opening and releasing files. */
 #include "object.h"
+#include "chunk/cache.h"
 #include "format/mdci.h"
+
+#include <unistd.h>
 
 #include <stdio.h>
 
@@ -38,6 +41,13 @@ static int open_common(c5_file **out, const c5_io *io, const c5_open_opts *opts,
         rc = c5_superblock_read(f);
     if (!rc)
         rc = c5_mdci_load(f);
+    if (!rc) {
+        uint64_t budget = f->opts.chunk_cache_bytes ? f->opts.chunk_cache_bytes : 64ull << 20;
+        if (c5_ccache_new(f, budget, &f->ccache))
+            rc = C5_ENOMEM;
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        f->nthreads = f->opts.nthreads > 0 ? f->opts.nthreads : ncpu > 0 ? (int)ncpu : 1;
+    }
     if (rc) {
         /* keep the message visible to the caller only through the return
          * code; the handle is not returned */
@@ -91,6 +101,7 @@ void c5_file_release(c5_file *f)
         c5_free(f, e);
     }
     c5_mdci_free(f);
+    c5_ccache_free(f, f->ccache);
     if (f->io.close)
         f->io.close(f->io.ctx);
     c5_free(f, f->path);
@@ -108,6 +119,14 @@ int c5_file_close(c5_file *f)
         return 0;
     f->closed = 1;
     c5_file_release(f);
+    return 0;
+}
+
+int c5_file_set_chunk_cache(c5_file *f, uint64_t bytes)
+{
+    if (!f || !f->ccache)
+        return C5_EINVAL;
+    c5_ccache_set_budget(f, f->ccache, bytes);
     return 0;
 }
 

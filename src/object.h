@@ -22,7 +22,16 @@ struct c5_object {
     c5_layout layout;
     c5_fill fill;
     c5_efl efl;
+    struct c5_chunked *chunked; /* chunked storage state (chunked.c) */
 };
+
+/* A normalised regular hyperslab over a dataset's dataspace. */
+typedef struct c5_sel {
+    int rank;
+    uint64_t start[C5_MAX_RANK], stride[C5_MAX_RANK], count[C5_MAX_RANK],
+        block[C5_MAX_RANK];
+    uint64_t nsel;
+} c5_sel;
 
 /* file.c */
 void c5_file_retain(c5_file *f);
@@ -46,6 +55,16 @@ int c5_group_lookup(c5_object *g, const char *name, c5_linkrec *out);
 /* dataset.c */
 int c5_dataset_load(c5_object *o);
 void c5_dataset_fini(c5_object *o);
+/* Fill n elements of size esz with the dataset's fill value (or zeros). */
+void c5_fill_elems(const c5_object *o, size_t esz, uint8_t *dst, uint64_t n);
+
+/* chunked.c: chunked storage */
+int c5_chunked_init(c5_object *o);
+void c5_chunked_fini(c5_object *o);
+/* Gather the selected elements, in file layout, into raw (sel->nsel
+ * elements, C order over the selection). */
+int c5_chunked_read(c5_object *o, const c5_sel *sel, uint8_t *raw);
+int c5_chunked_read_points(c5_object *o, size_t n, const uint64_t *coords, uint8_t *raw);
 
 /* attr.c: attributes of an object header. */
 #endif

@@ -45,7 +45,9 @@ struct c5_file {
     int sohm_loaded;
     struct c5_extfile *ext;   /* external files opened through links */
     char errmsg[512];
-    struct c5_mdci *mdci;     /* metadata cache image overlay or NULL */
+    struct c5_mdci *mdci;
+    struct c5_ccache *ccache;  /* decoded chunks (src/chunk/cache.c) */
+    int nthreads;              /* chunk decode threads */     /* metadata cache image overlay or NULL */
 };
 
 struct c5_extfile {
@@ -150,6 +152,11 @@ static inline uint64_t c5_le(const uint8_t *p, unsigned n)
 uint32_t c5_lookup3(const void *data, size_t n, uint32_t init);
 /* Verify the 4-byte checksum stored right after buf[0..n). */
 int c5_check_sum(c5_file *f, const uint8_t *buf, size_t n, uint64_t addr, const char *what);
+
+/* ---- parallelism (src/core/pool.c) ------------------------------------ */
+
+/* Call fn(ud, i) for i in [0, n) on up to nthreads threads (1: inline). */
+void c5_parallel_for(int nthreads, size_t n, void (*fn)(void *ud, size_t i), void *ud);
 
 /* ---- visit bounds ----------------------------------------------------- */
 
