@@ -12,7 +12,6 @@ pkgs=(
     python3-h5py python3-tables python3-netcdf4 python3-numpy
     hdf5-filter-plugin hdf5-filter-plugin-blosc-serial hdf5-plugin-lzf
     libclang-rt-14-dev
-    nodejs npm
 )
 
 sudo=
