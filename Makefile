@@ -10,6 +10,9 @@ WITH_ZLIB ?= 1
 WITH_LIBDEFLATE ?= 1
 WITH_LZ4 ?= 1
 WITH_ZSTD ?= 1
+WITH_BZIP2 ?= 1
+WITH_LZO ?= 1
+WITH_LIBAEC ?= 1
 
 ifeq ($(SAN),)
 B ?= build
@@ -51,6 +54,22 @@ ifeq ($(WITH_ZSTD)$(call have,libzstd),11)
 OPT_CFLAGS += -DC5_HAVE_ZSTD $(shell $(PKG_CONFIG) --cflags libzstd)
 OPT_LIBS += $(shell $(PKG_CONFIG) --libs libzstd)
 PC_REQ += libzstd
+endif
+
+ifeq ($(WITH_LZO)$(call have,lzo2),11)
+OPT_CFLAGS += -DC5_HAVE_LZO $(shell $(PKG_CONFIG) --cflags lzo2)
+OPT_LIBS += $(shell $(PKG_CONFIG) --libs lzo2)
+PC_REQ += lzo2
+endif
+# libbz2 and libaec ship no pkg-config file on Debian 12: probe the header.
+hasheader = $(shell printf '\043include <$(1)>\n' | $(CC) -E - >/dev/null 2>&1 && echo 1)
+ifeq ($(WITH_BZIP2)$(call hasheader,bzlib.h),11)
+OPT_CFLAGS += -DC5_HAVE_BZIP2
+OPT_LIBS += -lbz2
+endif
+ifeq ($(WITH_LIBAEC)$(call hasheader,szlib.h),11)
+OPT_CFLAGS += -DC5_HAVE_LIBAEC
+OPT_LIBS += -lsz -laec
 endif
 
 ALL_CFLAGS := $(BASEFLAGS) $(OPT_CFLAGS) $(CFLAGS)
@@ -140,7 +159,7 @@ install: all
 	ln -sf libcfive.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libcfive.so
 	install -m 644 include/cfive.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(B)/cfive $(DESTDIR)$(PREFIX)/bin/
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: cfive\nDescription: HDF5 file format library\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lcfive\nLibs.private: -lpthread\nCflags: -I$${includedir}\n' \
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: cfive\nDescription: HDF5 file format library\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lcfive\nLibs.private: $(OPT_LIBS) -lpthread\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(VERSION)' '$(PC_REQ)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cfive.pc
 
 clean:

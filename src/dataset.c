@@ -1,7 +1,7 @@
 /* Datasets: decoding their description (dataspace, datatype, layout, fill
  * value, external file list) and reading compact, contiguous and external
- * storage through hyperslab and point selections. Chunked storage lives in
- * src/chunk/. */
+ * storage through hyperslab and point selections. Chunked storage is read
+ * by chunked.c over the indexes in src/chunk/. */
 #include "object.h"
 #include "vds.h"
 
@@ -59,6 +59,8 @@ static int dataset_init(c5_object *o)
     } else if (rc == C5_ENOTFOUND) {
         rc = 0;
     }
+    if (!rc && o->layout.cls == C5_LAYOUT_CHUNKED)
+        rc = c5_chunked_init(o);
     return rc;
 }
 
@@ -73,6 +75,7 @@ int c5_dataset_load(c5_object *o)
 
 void c5_dataset_fini(c5_object *o)
 {
+    c5_chunked_fini(o);
     c5_mbody_free(o->f, &o->layout_body);
     c5_mbody_free(o->f, &o->fill_body);
     c5_efl_free(o->f, &o->efl);
@@ -123,7 +126,7 @@ typedef struct storage {
     uint64_t nelem;
 } storage;
 
-static void fill_elems(const c5_object *o, size_t esz, uint8_t *dst, uint64_t n)
+void c5_fill_elems(const c5_object *o, size_t esz, uint8_t *dst, uint64_t n)
 {
     if (o->fill.defined && o->fill.size == esz) {
         for (uint64_t i = 0; i < n; i++)
@@ -200,7 +203,7 @@ static int read_run(storage *s, uint64_t start, uint64_t n, uint8_t *dst)
         return 0;
     }
     if (l->addr == C5_UNDEF) {
-        fill_elems(o, s->esz, dst, n);
+        c5_fill_elems(o, s->esz, dst, n);
         return 0;
     }
     if (l->size != C5_UNDEF && off + len > l->size)
@@ -230,8 +233,6 @@ static int prepare(c5_object *ds, const c5_type *mem, storage *s, size_t *msz)
     s->esz = ds->type->size;
     s->nelem = nelem_of(&ds->space);
     *msz = mem ? c5_type_mem_size(mem) : s->esz;
-    if (ds->layout.cls == C5_LAYOUT_CHUNKED)
-        return c5_fail(ds->f, C5_EUNSUPPORTED, ds->addr, "chunked storage is not supported yet");
     if (ds->layout.cls == C5_LAYOUT_VIRTUAL)
         return c5_fail(ds->f, C5_EUNSUPPORTED, ds->addr, "virtual datasets are not supported");
     if (s->esz == 0)
@@ -263,7 +264,93 @@ static int alloc_raw(storage *s, const c5_type *mem, void *buf, uint64_t n, uint
     return c5_alloc_checked(s->o->f, bytes, s->o->addr, "read buffer", (void **)raw);
 }
 
-int c5_dataset_read(c5_object *ds, const c5_type *mem, const c5_hyperslab *sel, void *buf,
+/* Validate a hyperslab against the dataspace (NULL selects everything). */
+static int make_sel(c5_object *ds, const c5_hyperslab *h, c5_sel *sel)
+{
+    const c5_space *sp = &ds->space;
+    int rank = sel->rank = sp->rank;
+    sel->nsel = 1;
+    if (!h) {
+        for (int i = 0; i < rank; i++) {
+            sel->start[i] = 0;
+            sel->count[i] = 1;
+            sel->block[i] = sel->stride[i] = sp->dims[i];
+        }
+        sel->nsel = nelem_of(sp);
+        return 0;
+    }
+    if (h->rank != rank || (rank && (!h->start || !h->count)))
+        return c5_fail(ds->f, C5_EINVAL, C5_UNDEF, "selection rank %d, dataset rank %d", h->rank,
+                       rank);
+    if (sp->cls == C5_SPACE_NULL)
+        return c5_fail(ds->f, C5_EINVAL, C5_UNDEF, "selection on a null dataspace");
+    for (int i = 0; i < rank; i++) {
+        sel->start[i] = h->start[i];
+        sel->count[i] = h->count[i];
+        sel->stride[i] = h->stride ? h->stride[i] : 1;
+        sel->block[i] = h->block ? h->block[i] : 1;
+        uint64_t last, span, n;
+        if (sel->stride[i] == 0 || sel->block[i] == 0 ||
+            (sel->count[i] > 1 && sel->stride[i] < sel->block[i]))
+            return c5_fail(ds->f, C5_EINVAL, C5_UNDEF, "bad hyperslab in dimension %d", i);
+        if (sel->count[i] &&
+            (c5_mul_ovf(sel->count[i] - 1, sel->stride[i], &last) ||
+             c5_add_ovf(last, sel->block[i], &span) || c5_add_ovf(span, sel->start[i], &span) ||
+             span > sp->dims[i]))
+            return c5_fail(ds->f, C5_ERANGE, C5_UNDEF,
+                           "hyperslab exceeds the dataspace in dimension %d", i);
+        if (c5_mul_ovf(sel->count[i], sel->block[i], &n) || c5_mul_ovf(sel->nsel, n, &sel->nsel))
+            return C5_ERANGE;
+        if (sel->count[i] == 1) /* a lone block: its stride does not matter */
+            sel->stride[i] = sel->block[i];
+    }
+    return 0;
+}
+
+/* Contiguous, compact and external storage: the last dimension is read as
+ * runs of `block` elements (one run when the blocks touch), the others
+ * walked with an odometer. */
+static int gather_linear(storage *s, const c5_sel *sel, uint8_t *raw)
+{
+    const c5_space *sp = &s->o->space;
+    int rank = sel->rank;
+    if (rank == 0)
+        return read_run(s, 0, 1, raw);
+    uint64_t idx[C5_MAX_RANK] = {0}, ext[C5_MAX_RANK];
+    for (int i = 0; i < rank; i++)
+        ext[i] = sel->count[i] * sel->block[i];
+    int L = rank - 1;
+    int merged = sel->count[L] == 1 || sel->stride[L] == sel->block[L];
+    uint8_t *dst = raw;
+    int rc = 0;
+    for (;;) {
+        uint64_t base = 0;
+        for (int i = 0; i < L; i++) {
+            uint64_t c = sel->start[i] + (idx[i] / sel->block[i]) * sel->stride[i] +
+                         idx[i] % sel->block[i];
+            base = base * sp->dims[i] + c;
+        }
+        base *= sp->dims[L];
+        if (merged) {
+            rc = read_run(s, base + sel->start[L], ext[L], dst);
+            dst += ext[L] * s->esz;
+        } else {
+            for (uint64_t c = 0; c < sel->count[L] && !rc; c++) {
+                rc = read_run(s, base + sel->start[L] + c * sel->stride[L], sel->block[L], dst);
+                dst += sel->block[L] * s->esz;
+            }
+        }
+        if (rc)
+            return rc;
+        int d = L - 1;
+        while (d >= 0 && ++idx[d] == ext[d])
+            idx[d--] = 0;
+        if (d < 0)
+            return 0;
+    }
+}
+
+int c5_dataset_read(c5_object *ds, const c5_type *mem, const c5_hyperslab *h, void *buf,
                     size_t cap)
 {
     storage s;
@@ -271,88 +358,24 @@ int c5_dataset_read(c5_object *ds, const c5_type *mem, const c5_hyperslab *sel, 
     int rc = prepare(ds, mem, &s, &msz);
     if (rc)
         return rc;
-    const c5_space *sp = &ds->space;
-    int rank = sp->rank;
-    uint64_t start[C5_MAX_RANK], stride[C5_MAX_RANK], count[C5_MAX_RANK], block[C5_MAX_RANK];
-    uint64_t nsel = 1;
-    if (sel) {
-        if (sel->rank != rank || (rank && (!sel->start || !sel->count)))
-            return c5_fail(ds->f, C5_EINVAL, C5_UNDEF, "selection rank %d, dataset rank %d",
-                           sel->rank, rank);
-        if (sp->cls == C5_SPACE_NULL)
-            return c5_fail(ds->f, C5_EINVAL, C5_UNDEF, "selection on a null dataspace");
-        for (int i = 0; i < rank; i++) {
-            start[i] = sel->start[i];
-            count[i] = sel->count[i];
-            stride[i] = sel->stride ? sel->stride[i] : 1;
-            block[i] = sel->block ? sel->block[i] : 1;
-            uint64_t last, span;
-            if (stride[i] == 0 || block[i] == 0 || (count[i] > 1 && stride[i] < block[i]))
-                return c5_fail(ds->f, C5_EINVAL, C5_UNDEF, "bad hyperslab in dimension %d", i);
-            if (count[i] && (c5_mul_ovf(count[i] - 1, stride[i], &last) ||
-                             c5_add_ovf(last, block[i], &span) ||
-                             c5_add_ovf(span, start[i], &span) || span > sp->dims[i]))
-                return c5_fail(ds->f, C5_ERANGE, C5_UNDEF,
-                               "hyperslab exceeds the dataspace in dimension %d", i);
-            if (c5_mul_ovf(nsel, count[i] * block[i], &nsel))
-                return C5_ERANGE;
-        }
-    } else {
-        for (int i = 0; i < rank; i++) {
-            start[i] = 0;
-            stride[i] = 1;
-            count[i] = 1;
-            block[i] = sp->dims[i];
-        }
-        nsel = s.nelem;
-    }
+    c5_sel sel;
+    if ((rc = make_sel(ds, h, &sel)))
+        return rc;
     uint64_t need;
-    if (c5_mul_ovf(nsel, msz, &need) || need > cap)
+    if (c5_mul_ovf(sel.nsel, msz, &need) || need > cap)
         return c5_fail(ds->f, C5_ERANGE, C5_UNDEF, "buffer of %zu bytes too small for %llu",
                        cap, (unsigned long long)need);
-    if (nsel == 0)
+    if (sel.nsel == 0)
         return 0;
     uint8_t *raw;
-    if ((rc = alloc_raw(&s, mem, buf, nsel, &raw)))
+    if ((rc = alloc_raw(&s, mem, buf, sel.nsel, &raw)))
         return rc;
-    if (rank == 0) {
-        rc = read_run(&s, 0, 1, raw);
-    } else {
-        /* Odometer over every dimension but the last; the last dimension
-         * is read as runs of `block` elements (one run when contiguous). */
-        uint64_t idx[C5_MAX_RANK] = {0}, ext[C5_MAX_RANK];
-        for (int i = 0; i < rank; i++)
-            ext[i] = count[i] * block[i];
-        int L = rank - 1;
-        int merged = count[L] == 1 || stride[L] == block[L];
-        uint8_t *dst = raw;
-        for (;;) {
-            uint64_t base = 0;
-            for (int i = 0; i < L; i++) {
-                uint64_t c = start[i] + (idx[i] / block[i]) * stride[i] + idx[i] % block[i];
-                base = base * sp->dims[i] + c;
-            }
-            base *= sp->dims[L];
-            if (merged) {
-                rc = read_run(&s, base + start[L], ext[L], dst);
-                dst += ext[L] * s.esz;
-            } else {
-                for (uint64_t c = 0; c < count[L] && !rc; c++) {
-                    rc = read_run(&s, base + start[L] + c * stride[L], block[L], dst);
-                    dst += block[L] * s.esz;
-                }
-            }
-            if (rc)
-                break;
-            int d = L - 1;
-            while (d >= 0 && ++idx[d] == ext[d])
-                idx[d--] = 0;
-            if (d < 0)
-                break;
-        }
-    }
+    if (ds->layout.cls == C5_LAYOUT_CHUNKED)
+        rc = c5_chunked_read(ds, &sel, raw);
+    else
+        rc = gather_linear(&s, &sel, raw);
     if (!rc)
-        rc = finish(&s, mem, raw, (size_t)nsel, buf);
+        rc = finish(&s, mem, raw, (size_t)sel.nsel, buf);
     if (raw != buf)
         c5_free(ds->f, raw);
     return rc;
@@ -380,6 +403,13 @@ int c5_dataset_read_points(c5_object *ds, const c5_type *mem, size_t npoints,
     if ((rc = alloc_raw(&s, mem, buf, npoints, &raw)))
         return rc;
     for (size_t p = 0; p < npoints && !rc; p++) {
+        for (int i = 0; i < sp->rank; i++)
+            if (coords[p * (size_t)sp->rank + (size_t)i] >= sp->dims[i])
+                rc = c5_fail(ds->f, C5_ERANGE, C5_UNDEF, "point %zu outside the dataspace", p);
+    }
+    if (!rc && ds->layout.cls == C5_LAYOUT_CHUNKED)
+        rc = c5_chunked_read_points(ds, npoints, coords, raw);
+    for (size_t p = 0; p < npoints && !rc && ds->layout.cls != C5_LAYOUT_CHUNKED; p++) {
         uint64_t lin = 0;
         for (int i = 0; i < sp->rank; i++) {
             uint64_t c = coords[p * (size_t)sp->rank + (size_t)i];

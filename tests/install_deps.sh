@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(
     build-essential clang pkg-config check
-    zlib1g-dev libdeflate-dev liblz4-dev libzstd-dev
+    zlib1g-dev libdeflate-dev liblz4-dev libzstd-dev libbz2-dev liblzo2-dev libaec-dev
     hdf5-tools libhdf5-dev
     python3-h5py python3-tables python3-netcdf4 python3-numpy
     hdf5-filter-plugin hdf5-filter-plugin-blosc-serial hdf5-plugin-lzf
