@@ -35,6 +35,7 @@ import sys
 
 import h5py
 import numpy as np
+import tables
 
 
 def rng(seed):
@@ -480,6 +481,67 @@ def write_netcdf4(path):
     ds.close()
 
 
+def write_chunked(path, libver, small):
+    """Chunked datasets under every index type (v1 B-tree in the default
+    format; single, implicit, fixed array, extensible array and v2 B-tree
+    under latest) with the filters h5py writes itself."""
+    r = rng(31)
+    n = 20 if small else 300
+    a = np.round(np.sin(np.arange(n * 37).reshape(n, 37) / 50.0) * 100 + r.standard_normal((n, 37)), 3)
+    i = r.integers(-1000, 1000, (n, 33)).astype('<i4')
+    with h5py.File(path, 'w', libver=libver) as f:
+        for lvl in ((1, 9) if small else range(1, 10)):
+            f.create_dataset('gzip%d' % lvl, data=a, chunks=(16, 10), compression='gzip',
+                             compression_opts=lvl)
+        f.create_dataset('gzip_shuffle', data=a, chunks=(16, 10), compression='gzip', shuffle=True)
+        f.create_dataset('gzip_shuffle_fletcher', data=a, chunks=(16, 10), compression='gzip',
+                         shuffle=True, fletcher32=True)
+        f.create_dataset('fletcher', data=i, chunks=(16, 10), fletcher32=True)
+        f.create_dataset('lzf', data=i, chunks=(16, 10), compression='lzf')
+        f.create_dataset('scaleoffset_int', data=i, chunks=(16, 10), scaleoffset=0)
+        f.create_dataset('scaleoffset_float', data=a, chunks=(16, 10), scaleoffset=3)
+        f.create_dataset('be_int', data=i.astype('>i4'), chunks=(7, 8), compression='gzip')
+        f.create_dataset('edges', data=i, chunks=(7, 8))
+        d = f.create_dataset('resized', data=i, chunks=(7, 8), maxshape=(None, 33),
+                             compression='gzip')
+        d.resize((n + 25, 33))
+        d = f.create_dataset('shrunk', data=i, chunks=(7, 8), maxshape=(None, None))
+        d.resize((n // 2, 20))
+        f.create_dataset('single', data=i, chunks=i.shape, compression='gzip')
+        f.create_dataset('single_plain', data=i, chunks=i.shape)
+        sp = (20, 30) if small else (200, 300)
+        d = f.create_dataset('sparse', shape=sp, chunks=(4, 6), dtype='<f8', fillvalue=-7.5)
+        d[5:9, 11:19] = 3
+        f.create_dataset('extensible', data=np.arange(n * (5 if small else 100), dtype='<i2'),
+                         chunks=(3,), maxshape=(None,))
+        f.create_dataset('compound', data=np.array([(k, k * .5) for k in range(n)],
+                         dtype=[('x', '<i4'), ('y', '<f8')]), chunks=(8,), compression='gzip')
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((7, 8))
+        dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+        sid = h5py.h5s.create_simple(i.shape)
+        did = h5py.h5d.create(f.id, b'implicit', h5py.h5t.STD_I32LE, sid, dcpl=dcpl)
+        did.write(h5py.h5s.ALL, h5py.h5s.ALL, i)
+
+
+def write_pytables_filters(path):
+    """PyTables CArray/EArray/Table through its codecs (those h5py can read
+    back through the Debian filter plugins)."""
+    r = rng(32)
+    a = np.round(r.standard_normal((200, 50)), 2)
+    with tables.open_file(path, 'w') as t:
+        for comp in ('blosc:blosclz', 'blosc:lz4', 'blosc:lz4hc', 'blosc:zlib', 'blosc:zstd',
+                     'zlib', 'bzip2'):
+            for sh in ((0, 1, 2) if comp.startswith('blosc') else (0, 1)):
+                flt = tables.Filters(complevel=5, complib=comp, shuffle=(sh == 1),
+                                     bitshuffle=(sh == 2))
+                name = '%s_%d' % (comp.replace(':', '_'), sh)
+                t.create_carray('/', 'c_' + name, obj=a, filters=flt, chunkshape=(32, 25))
+                e = t.create_earray('/', 'e_' + name, atom=tables.Int32Atom(), shape=(0, 7),
+                                    filters=flt)
+                e.append(np.arange(700, dtype='i4').reshape(100, 7))
+
+
 def write_expected(out):
     """The h5py view of each committed fixture, for machines without h5py."""
     import subprocess
@@ -489,7 +551,10 @@ def write_expected(out):
     for name in sorted(os.listdir(out)):
         if name.endswith('.h5'):
             with open(os.path.join(exp, name[:-3] + '.txt'), 'wb') as fp:
-                subprocess.run([sys.executable, dump, name], cwd=out, stdout=fp, check=True)
+                env = dict(os.environ)
+                env.setdefault('HDF5_PLUGIN_PATH', '/usr/lib/x86_64-linux-gnu/hdf5/serial/plugins')
+                subprocess.run([sys.executable, dump, '--chunked', name], cwd=out, stdout=fp,
+                               check=True, env=env)
 
 
 def main(argv):
@@ -511,6 +576,8 @@ def main(argv):
     write_sohm(p('sohm_list.h5'), 8)
     write_pytables(p('pytables.h5'))
     write_netcdf4(p('netcdf4.h5'))
+    write_chunked(p('chunked.h5'), 'earliest', small)
+    write_chunked(p('chunked_latest.h5'), 'latest', small)
     if small:
         write_expected(out)
     else:
@@ -518,6 +585,7 @@ def main(argv):
         write_sohm(p('sohm_btree.h5'), 80)
         write_biggroup(p('biggroup.h5'), 'earliest')
         write_biggroup(p('biggroup_latest.h5'), 'latest')
+        write_pytables_filters(p('pytables_filters.h5'))
     return 0
 
 
