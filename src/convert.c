@@ -737,9 +737,10 @@ static size_t fixed_len(const uint8_t *s, size_t size, c5_strpad pad)
 
 static void put_fixed(uint8_t *o, size_t size, c5_strpad pad, const uint8_t *s, size_t len)
 {
-    size_t cap = pad == C5_STR_NULLTERM ? size - 1 : size;
+    size_t cap = pad == C5_STR_NULLTERM && size > 0 ? size - 1 : size;
     size_t k = len < cap ? len : cap;
-    memcpy(o, s, k);
+    if (k) /* s may be NULL for an empty variable-length string */
+        memcpy(o, s, k);
     memset(o + k, pad == C5_STR_SPACEPAD ? ' ' : 0, size - k);
 }
 

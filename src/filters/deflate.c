@@ -45,6 +45,9 @@ static int inflate_zlib(const uint8_t *in, size_t n, uint8_t *out, size_t cap, s
     const uint8_t *ip = in;
     uint8_t *op = out;
     size_t in_left = n, out_left = cap;
+    /* zlib refuses a NULL next_out even with no room: give it a byte. */
+    uint8_t spare;
+    z.next_out = out ? out : &spare;
     int rc;
     for (;;) {
         /* avail_in/out are unsigned int: feed large buffers in pieces. */

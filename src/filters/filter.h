@@ -64,6 +64,10 @@ int c5_filter_scaleoffset(const c5_filter *, const c5_filter_ctx *, const uint8_
                           uint8_t **, size_t *);
 int c5_filter_szip(const c5_filter *, const c5_filter_ctx *, const uint8_t *, size_t, uint8_t **,
                    size_t *);
+/* The built-in szip decoder, also used when libaec is present for the
+ * streams libaec mishandles (and by tests and fuzzers). */
+int c5_filter_szip_builtin(const c5_filter *, const c5_filter_ctx *, const uint8_t *, size_t,
+                           uint8_t **, size_t *);
 int c5_filter_lz4(const c5_filter *, const c5_filter_ctx *, const uint8_t *, size_t, uint8_t **,
                   size_t *);
 int c5_filter_blosc(const c5_filter *, const c5_filter_ctx *, const uint8_t *, size_t,

@@ -324,9 +324,11 @@ int c5_filter_nbit(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t
                        "n-bit filter: %u elements of %u bytes do not make a chunk of %llu bytes",
                        nelem, esize, (unsigned long long)ctx->chunk_bytes);
 
-    if (total == 0) { /* nothing to decode; also keeps the walk below bounded by the output */
+    /* Nothing to decode; this also keeps the walk below bounded by the
+     * size of its output. */
+    if (total == 0) {
         *out = c5_malloc(ctx->f, 1);
-        return *out ? 0 : c5_fail(ctx->f, C5_ENOMEM, ctx->chunk_addr, "n-bit filter: out of memory");
+        return *out ? 0 : c5_fail(ctx->f, C5_ENOMEM, ctx->chunk_addr, "n-bit: out of memory");
     }
 
     nb_compiler c = {.ctx = ctx, .cd = cd, .ncd = ncd, .elem = esize};

@@ -14,7 +14,8 @@
  *   2      number of elements in a chunk
  *   3      class: 0 integer, 1 floating point
  *   4      element size in bytes (integers 1, 2, 4, 8; floats 4, 8)
- *   5      sign: 0 unsigned, 1 two's complement
+ *   5      sign: 0 unsigned, 1 two's complement (decoding is modular
+ *          arithmetic and does not need it)
  *   6      byte order: 0 little-endian, 1 big-endian
  *   7      fill value defined: 0 no, 1 yes
  *   8..9   fill value: the value as a native number, least significant
@@ -137,7 +138,8 @@ int c5_filter_scaleoffset(const c5_filter *flt, const c5_filter_ctx *ctx, const 
             return so_bad(ctx, "minimum bits exceed the element width");
         if ((uint32_t)factor == width) { /* libhdf5 stores such chunks untouched */
             uint8_t *o = NULL;
-            int rc = c5_alloc_checked(ctx->f, n, ctx->chunk_addr, "scale-offset chunk", (void **)&o);
+            int rc =
+                c5_alloc_checked(ctx->f, n, ctx->chunk_addr, "scale-offset chunk", (void **)&o);
             if (rc)
                 return rc;
             if (n)

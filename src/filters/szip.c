@@ -14,8 +14,9 @@
  *          preprocessing), 128 raw (no SZIP header; always set)
  *   1      pixels per block J (even, <= 32 from libhdf5)
  *   2      bits per pixel n (1..24, 32 or 64)
- *   3      pixels per scanline (a scanline is coded as ceil(pps/J) blocks,
- *          the last one padded: one reference sample interval)
+ *   3      pixels per scanline: one to 128 blocks; a scanline is coded as
+ *          ceil(pps/J) blocks, the last one padded (one reference sample
+ *          interval)
  *
  * Stored chunk:
  *
@@ -41,7 +42,13 @@
  *             J k-bit low parts
  *
  * Preprocessing maps prediction residuals to non-negative numbers; the
- * decoder inverts that mapping against the previous sample. */
+ * decoder inverts that mapping against the previous sample.
+ *
+ * Built with C5_HAVE_LIBAEC, c5_filter_szip hands the stream to libaec's
+ * libsz after checking the parameters (libsz trusts them; a scanline size
+ * that wraps around overflows its buffers), except for padded scanlines;
+ * otherwise, and always through c5_filter_szip_builtin, the decoder below
+ * runs. Both agree on every stream an encoder writes. */
 #include "core/internal.h"
 #include "filters/filter.h"
 
@@ -51,7 +58,7 @@
 
 #define SZ_OPT_MSB 16
 #define SZ_OPT_NN 32
-#define SZ_MAX_RSI 4096 /* blocks per RSI; libaec's limit */
+#define SZ_MAX_RSI 128 /* blocks per scanline (SZ_MAX_BLOCKS_PER_SCANLINE) */
 #define SZ_SE_MAX 90    /* largest second-extension code: 13 pair sums */
 
 typedef struct sz_params {
@@ -82,8 +89,10 @@ static int sz_setup(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_
         return sz_bad(ctx, "pixels per block must be even, 2..64");
     if (bpp == 0 || (bpp > 32 && bpp != 64))
         return sz_bad(ctx, "bits per pixel must be 1..32 or 64");
-    if (pps == 0 || ((uint64_t)pps + ppb - 1) / ppb > SZ_MAX_RSI)
-        return sz_bad(ctx, "bad pixels per scanline");
+    /* libhdf5 makes a scanline at least one block long (a shorter one
+     * would let padding multiply the work) and at most 128 blocks. */
+    if (pps < ppb || ((uint64_t)pps + ppb - 1) / ppb > SZ_MAX_RSI)
+        return sz_bad(ctx, "pixels per scanline must be 1 to 128 blocks");
     if (n < 4)
         return sz_bad(ctx, "chunk shorter than its header");
     p->J = ppb;
@@ -294,8 +303,18 @@ static size_t sz_decode(const sz_params *p, const uint8_t *in, size_t n, uint8_t
                 if (ref)
                     rs[used++] = sz_get(&b, p->n);
                 size_t cnt = p->J - ref;
-                for (size_t i = 0; i < cnt; i++)
-                    rs[used + i] = sz_fs(&b) << k;
+                /* A sample has n bits: its high part is at most xmax >> k. */
+                uint32_t fsmax = (uint32_t)(((UINT64_C(1) << p->n) - 1) >> k);
+                for (size_t i = 0; i < cnt; i++) {
+                    uint32_t fs = sz_fs(&b);
+                    if (fs > fsmax) {
+                        bad = 1; /* sz_fs gives 0 at the end of input */
+                        break;
+                    }
+                    rs[used + i] = fs << k;
+                }
+                if (bad)
+                    break;
                 if (k)
                     for (size_t i = 0; i < cnt; i++)
                         rs[used + i] += sz_get(&b, k);
@@ -319,9 +338,6 @@ static size_t sz_decode(const sz_params *p, const uint8_t *in, size_t n, uint8_t
     }
     return done;
 }
-
-int c5_filter_szip_builtin(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
-                           size_t n, uint8_t **out, size_t *outn);
 
 int c5_filter_szip_builtin(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
                            size_t n, uint8_t **out, size_t *outn)
@@ -402,6 +418,11 @@ int c5_filter_szip(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t
     int rc = sz_setup(flt, ctx, in, n, &p); /* libsz trusts its parameters */
     if (rc)
         return rc;
+    /* With padded scanlines libsz reports the full size even when the
+     * stream ends early, leaving bytes of its scratch buffer unwritten:
+     * the built-in decoder checks that case. */
+    if (p.pps % p.J)
+        return c5_filter_szip_builtin(flt, ctx, in, n, out, outn);
     uint8_t *o = NULL;
     rc = c5_alloc_checked(ctx->f, p.nalloc ? p.nalloc : 1, ctx->chunk_addr, "szip chunk",
                           (void **)&o);

@@ -19,8 +19,6 @@
 
 #include <stdio.h>
 
-int c5_filter_szip_builtin(const c5_filter *, const c5_filter_ctx *, const uint8_t *, size_t,
-                           uint8_t **, size_t *);
 
 typedef struct fx_case {
     c5_filter flt;
@@ -417,7 +415,8 @@ START_TEST(test_filters_numeric_szip_rejects_bad_parameters)
         {141, 8, 0, 8},     /* 0 bits per pixel */
         {141, 8, 40, 8},    /* 40 bits per pixel */
         {141, 8, 16, 0},    /* empty scanline */
-        {141, 2, 16, 100000}, /* scanline of 50000 blocks */
+        {141, 8, 16, 7},    /* scanline shorter than a block */
+        {141, 2, 16, 258},    /* scanline of 129 blocks */
         {141, 4, 8, 0xFFFFFFFF}, /* scanline size that wraps around */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
