@@ -83,7 +83,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := fuzz/walk.c
 
-.PHONY: all deps clean check check-unit check-conformance check-api check-fuzz check-mutate install fuzz fixtures
+.PHONY: all deps clean check check-unit check-conformance check-api check-dump check-fuzz check-mutate install fuzz fixtures
 all: $(B)/libcfive.a $(B)/libcfive.so $(B)/cfive
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h)
@@ -121,7 +121,7 @@ $(B)/mutate: tests/mutate.c fuzz/walk.c fuzz/walk.h $(B)/libcfive.a
 $(B)/apitest: tests/apitest.c $(B)/libcfive.a
 	$(CC) $(ALL_CFLAGS) -o $@ tests/apitest.c $(B)/libcfive.a $(LIBS)
 
-check: all check-unit check-fuzz check-conformance check-api check-mutate
+check: all check-unit check-fuzz check-conformance check-api check-dump check-mutate
 	@echo "all test groups passed"
 
 check-unit: $(UNIT_BIN)
@@ -132,6 +132,9 @@ check-fuzz: $(B)/walk
 
 check-conformance: $(B)/cfive
 	B=$(B) tests/conformance_ls.sh
+
+check-dump: $(B)/cfive
+	B=$(B) tests/dump_b.sh
 
 check-api: $(B)/apitest
 	B=$(B) tests/api_vs_h5py.sh

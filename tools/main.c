@@ -15,6 +15,7 @@ typedef struct subcommand {
 
 static const subcommand commands[] = {
     {"ls", c5tool_ls, "list the objects of an HDF5 file (output as h5ls)"},
+    {"dump", c5tool_dump, "export datasets as binary (output as h5dump -b)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
