@@ -39,7 +39,8 @@ typedef struct c5_filter_ctx {
  * function takes ownership (it is freed or returned as *out). On success
  * *out (allocated with c5_malloc) holds *outn bytes, normally
  * ctx->chunk_bytes. A filter cfive does not have gives C5_ENOFILTER naming
- * it (an optional filter that is missing is skipped as libhdf5 does). */
+ * it, optional or not: a filter whose mask bit is clear was applied and
+ * must be undone (libhdf5's read path errors the same way). */
 int c5_pipeline_apply(const c5_pipeline *p, uint32_t mask, const c5_filter_ctx *ctx,
                       uint8_t *in, size_t n, uint8_t **out, size_t *outn);
 
@@ -78,7 +79,9 @@ int c5_filter_lzo(const c5_filter *, const c5_filter_ctx *, const uint8_t *, siz
                   size_t *);
 
 /* Raw inflate of a zlib stream (RFC 1950/1951) into out (cap bytes);
- * *outn receives the size produced. Which engine runs is chosen at build
+ * *outn receives the size produced. C5_ERANGE when the output does not fit,
+ * C5_ENOFILTER for a forced engine that is not compiled in. Bytes of out
+ * past *outn may be overwritten. Which engine runs is chosen at build
  * time (libdeflate, zlib, or the built-in inflater) and can be forced for
  * tests with c5_inflate_engine. */
 typedef enum { C5_INFLATE_AUTO = 0, C5_INFLATE_LIBDEFLATE, C5_INFLATE_ZLIB,
