@@ -24,6 +24,7 @@ static int open_common(c5_file **out, const c5_io *io, const c5_open_opts *opts,
         return C5_ENOMEM;
     }
     memset(f, 0, sizeof *f);
+    pthread_mutex_init(&f->errmu, NULL);
     f->io = *io;
     f->refs = 1;
     f->opts.size = sizeof f->opts;
@@ -106,6 +107,7 @@ void c5_file_release(c5_file *f)
         f->io.close(f->io.ctx);
     c5_free(f, f->path);
     c5_free(f, f->sohm);
+    pthread_mutex_destroy(&f->errmu);
     c5_alloc_fn af = f->opts.alloc;
     if (af)
         af(f->opts.alloc_ctx, f, 0);

@@ -37,10 +37,12 @@ int c5_fail(c5_file *f, int code, uint64_t addr, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    pthread_mutex_lock(&f->errmu);
     if (addr != C5_UNDEF)
         snprintf(f->errmsg, sizeof f->errmsg, "%s: %s (at file offset %llu)", c5_strerror(code),
                  msg, (unsigned long long)(addr + f->base));
     else
         snprintf(f->errmsg, sizeof f->errmsg, "%s: %s", c5_strerror(code), msg);
+    pthread_mutex_unlock(&f->errmu);
     return code;
 }

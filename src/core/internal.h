@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 #include "cfive.h"
 
@@ -44,10 +45,11 @@ struct c5_file {
     c5_sohm *sohm;            /* shared message table, loaded lazily */
     int sohm_loaded;
     struct c5_extfile *ext;   /* external files opened through links */
+    struct c5_mdci *mdci;     /* metadata cache image overlay or NULL */
+    struct c5_ccache *ccache; /* decoded chunks (src/chunk/cache.c) */
+    int nthreads;             /* chunk decode threads */
+    pthread_mutex_t errmu;    /* decode threads may fail concurrently */
     char errmsg[512];
-    struct c5_mdci *mdci;
-    struct c5_ccache *ccache;  /* decoded chunks (src/chunk/cache.c) */
-    int nthreads;              /* chunk decode threads */     /* metadata cache image overlay or NULL */
 };
 
 struct c5_extfile {
