@@ -83,7 +83,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := fuzz/walk.c
 
-.PHONY: all deps clean check check-unit check-conformance check-api check-dump check-fuzz check-mutate install fuzz fixtures
+.PHONY: all bench deps clean check check-unit check-conformance check-api check-dump check-nolib check-fuzz check-mutate install fuzz fixtures
 all: $(B)/libcfive.a $(B)/libcfive.so $(B)/cfive
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h)
@@ -121,7 +121,7 @@ $(B)/mutate: tests/mutate.c fuzz/walk.c fuzz/walk.h $(B)/libcfive.a
 $(B)/apitest: tests/apitest.c $(B)/libcfive.a
 	$(CC) $(ALL_CFLAGS) -o $@ tests/apitest.c $(B)/libcfive.a $(LIBS)
 
-check: all check-unit check-fuzz check-conformance check-api check-dump check-mutate
+check: all check-unit check-fuzz check-conformance check-api check-dump check-mutate check-nolib
 	@echo "all test groups passed"
 
 check-unit: $(UNIT_BIN)
@@ -132,6 +132,13 @@ check-fuzz: $(B)/walk
 
 check-conformance: $(B)/cfive
 	B=$(B) tests/conformance_ls.sh
+
+# The same library built with no optional codec library must still read
+# deflate, shuffle, fletcher32, lzf and blosc (blosclz, lz4) data.
+NOLIB := WITH_ZLIB=0 WITH_LIBDEFLATE=0 WITH_LZ4=0 WITH_ZSTD=0 WITH_BZIP2=0 WITH_LZO=0 WITH_LIBAEC=0
+check-nolib:
+	$(MAKE) B=$(B)-nolib $(NOLIB) SAN=$(SAN) check-unit
+	CFIVE_NO_H5PY=1 $(MAKE) B=$(B)-nolib $(NOLIB) SAN=$(SAN) check-api
 
 check-dump: $(B)/cfive
 	B=$(B) tests/dump_b.sh
@@ -151,6 +158,10 @@ $(B)/fuzz_open: fuzz/fuzz_open.c fuzz/walk.c $(LIB_SRC)
 	@mkdir -p $(B)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Ifuzz \
 		$(OPT_CFLAGS) -o $@ fuzz/fuzz_open.c fuzz/walk.c $(LIB_SRC) $(LIBS)
+
+# Benchmarks against libhdf5 (needs libhdf5-dev and h5py; not part of check).
+bench: all
+	$(MAKE) -C bench run
 
 # ---- install -----------------------------------------------------------------
 install: all

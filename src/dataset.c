@@ -222,8 +222,10 @@ static uint64_t nelem_of(const c5_space *sp)
     return n;
 }
 
-static int prepare(c5_object *ds, const c5_type *mem, storage *s, size_t *msz)
+static int prepare(c5_object *ds, const c5_type *mem, storage *s, size_t *msz,
+                   int *skip_convert)
 {
+    *skip_convert = 0;
     if (!ds || ds->kind != C5_OBJ_DATASET)
         return C5_EINVAL;
     int rc = c5_dataset_load(ds);
@@ -233,6 +235,10 @@ static int prepare(c5_object *ds, const c5_type *mem, storage *s, size_t *msz)
     s->esz = ds->type->size;
     s->nelem = nelem_of(&ds->space);
     *msz = mem ? c5_type_mem_size(mem) : s->esz;
+    /* A memory type laid out like the file type needs no conversion: read
+     * straight into the caller's buffer. */
+    if (mem && !c5_type_has_vlen(ds->type) && c5_type_equal(ds->type, mem))
+        *skip_convert = 1;
     if (ds->layout.cls == C5_LAYOUT_VIRTUAL)
         return c5_fail(ds->f, C5_EUNSUPPORTED, ds->addr, "virtual datasets are not supported");
     if (s->esz == 0)
@@ -355,9 +361,12 @@ int c5_dataset_read(c5_object *ds, const c5_type *mem, const c5_hyperslab *h, vo
 {
     storage s;
     size_t msz;
-    int rc = prepare(ds, mem, &s, &msz);
+    int same;
+    int rc = prepare(ds, mem, &s, &msz, &same);
     if (rc)
         return rc;
+    if (same)
+        mem = NULL;
     c5_sel sel;
     if ((rc = make_sel(ds, h, &sel)))
         return rc;
@@ -386,9 +395,12 @@ int c5_dataset_read_points(c5_object *ds, const c5_type *mem, size_t npoints,
 {
     storage s;
     size_t msz;
-    int rc = prepare(ds, mem, &s, &msz);
+    int same;
+    int rc = prepare(ds, mem, &s, &msz, &same);
     if (rc)
         return rc;
+    if (same)
+        mem = NULL;
     const c5_space *sp = &ds->space;
     uint64_t need;
     if (c5_mul_ovf(npoints, msz, &need) || need > cap)
