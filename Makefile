@@ -127,8 +127,20 @@ check: all check-unit check-fuzz check-conformance check-api check-dump check-mu
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do CK_FORK=no $$t; done
 
-check-fuzz: $(B)/walk
+# Decoder harnesses, linked with a plain main() to replay their seeds.
+DECODER_FUZZ := $(filter-out fuzz/fuzz_open.c,$(wildcard fuzz/fuzz_*.c))
+DECODER_REPLAY := $(DECODER_FUZZ:fuzz/%.c=$(B)/replay/%)
+$(B)/replay/%: fuzz/%.c fuzz/replay_main.c $(B)/libcfive.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-comment -Ifuzz -o $@ $< fuzz/replay_main.c $(B)/libcfive.a $(LIBS)
+
+check-fuzz: $(B)/walk $(DECODER_REPLAY)
 	B=$(B) tests/replay_corpus.sh
+	@set -e; n=0; for h in $(DECODER_REPLAY); do \
+		name=$${h##*/fuzz_}; \
+		timeout 300 $$h fuzz/seeds/$$name/* || { echo "FAIL: $$h on fuzz/seeds/$$name"; exit 1; }; \
+		n=$$((n + $$(ls fuzz/seeds/$$name | wc -l))); \
+	done; echo "decoder seed replay: $$n passed, 0 failed"
 
 check-conformance: $(B)/cfive
 	B=$(B) tests/conformance_ls.sh
