@@ -17,7 +17,7 @@ fail=0
 for f in fuzz/corpus/* fuzz/regress/*; do
     [ -f "$f" ] || continue
     case "$f" in *.md|*.txt) continue ;; esac
-    timeout -s KILL "$TIMEOUT" "$WALK" -q "$f" >/dev/null 2>"$B/replay.err"
+    timeout -s KILL "$TIMEOUT" "$WALK" -q "$f" </dev/null >/dev/null 2>"$B/replay.err"
     rc=$?
     if [ $rc -eq 0 ]; then
         pass=$((pass + 1))

@@ -330,8 +330,8 @@ static int ea_lookup(c5_chunk_index *ix, const uint64_t *scaled, c5_chunk_rec *o
         return C5_ENOTFOUND;
     uint64_t i;
     int rc = c5_cidx_linear(ix->rank, st->perm, ix->max_grid, scaled, &i);
-    if (rc)
-        return rc == C5_ENOTFOUND ? rc : C5_ENOTFOUND; /* past 2^64: cannot be stored */
+    if (rc) /* outside the grid, or past 2^64 elements: cannot be stored */
+        return C5_ENOTFOUND;
     const uint8_t *p = ea_elem_ptr(ix, st, i, &rc);
     if (!p)
         return rc ? rc : C5_ENOTFOUND;
