@@ -116,6 +116,17 @@ int main(int argc, char **argv)
         if (!quiet)
             print_stats(path, "mem", rc, f, &st);
         c5_file_close(f);
+        /* again with checksums ignored, as the recovery tools will open
+         * files: the parsers must stand on their own bounds checks */
+        opts.flags = C5_OPEN_IGNORE_CHECKSUMS;
+        f = NULL;
+        rc = c5_file_open_mem(&f, buf, n, &opts);
+        if (rc == 0)
+            rc = c5walk_file(f, &lim, &st);
+        if (!quiet)
+            print_stats(path, "mem-nocsum", rc, f, &st);
+        c5_file_close(f);
+        opts.flags = 0;
         free(buf);
     }
     return status;

@@ -141,7 +141,12 @@ int c5_ohdr_load(c5_file *f, uint64_t addr, c5_ohdr **out)
         if ((rc = r.err))
             goto fail;
         size_t hlen = c5_rd_off(&r);
-        uint64_t total = hlen + csize + 4;
+        uint64_t total;
+        if (c5_add_ovf(hlen + 4, csize, &total)) {
+            rc = c5_fail(f, C5_ECORRUPT, addr, "object header: chunk size %llu",
+                         (unsigned long long)csize);
+            goto fail;
+        }
         uint8_t *buf;
         if ((rc = c5_read_alloc(f, addr, total, "object header", &buf)))
             goto fail;
