@@ -139,18 +139,10 @@ void c5_fill_elems(const c5_object *o, size_t esz, uint8_t *dst, uint64_t n)
 static FILE *efl_open(c5_file *f, const char *name)
 {
     FILE *fp = NULL;
-    if (name[0] != '/' && f->path) {
-        const char *slash = strrchr(f->path, '/');
-        if (slash) {
-            size_t dl = (size_t)(slash - f->path) + 1;
-            char *p = c5_malloc(f, dl + strlen(name) + 1);
-            if (p) {
-                memcpy(p, f->path, dl);
-                strcpy(p + dl, name);
-                fp = fopen(p, "rb");
-                c5_free(f, p);
-            }
-        }
+    char *p = c5_path_beside(f, name);
+    if (p) {
+        fp = fopen(p, "rb");
+        c5_free(f, p);
     }
     return fp ? fp : fopen(name, "rb");
 }

@@ -145,6 +145,20 @@ int c5_file_get_info(const c5_file *f, c5_file_info *out)
     return 0;
 }
 
+char *c5_path_beside(c5_file *f, const char *name)
+{
+    const char *slash = f->path && name[0] != '/' ? strrchr(f->path, '/') : NULL;
+    if (!slash)
+        return NULL;
+    size_t dl = (size_t)(slash - f->path) + 1;
+    char *p = c5_malloc(f, dl + strlen(name) + 1);
+    if (p) {
+        memcpy(p, f->path, dl);
+        strcpy(p + dl, name);
+    }
+    return p;
+}
+
 /* External link targets: an absolute name is used as is; a relative one is
  * tried beside the linking file first, then relative to the working
  * directory, as libhdf5 does when no prefix is configured. */
@@ -157,18 +171,10 @@ int c5_file_external(c5_file *f, const char *name, c5_file **out)
         }
     c5_file *x = NULL;
     int rc = C5_ENOTFOUND;
-    if (name[0] != '/' && f->path) {
-        const char *slash = strrchr(f->path, '/');
-        if (slash) {
-            size_t dl = (size_t)(slash - f->path) + 1;
-            char *p = c5_malloc(f, dl + strlen(name) + 1);
-            if (!p)
-                return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
-            memcpy(p, f->path, dl);
-            strcpy(p + dl, name);
-            rc = c5_file_open(&x, p, &f->opts);
-            c5_free(f, p);
-        }
+    char *p = name[0] != '/' ? c5_path_beside(f, name) : NULL;
+    if (p) {
+        rc = c5_file_open(&x, p, &f->opts);
+        c5_free(f, p);
     }
     if (rc)
         rc = c5_file_open(&x, name, &f->opts);

@@ -36,6 +36,9 @@ typedef struct c5_sel {
 /* file.c */
 void c5_file_retain(c5_file *f);
 void c5_file_release(c5_file *f);
+/* `name` joined to the folder of f's path (allocated with c5_malloc(f));
+ * NULL when f has no path, name is absolute, or memory runs out. */
+char *c5_path_beside(c5_file *f, const char *name);
 /* Open (or reuse) the external file `name` linked from f. Borrowed. */
 int c5_file_external(c5_file *f, const char *name, c5_file **out);
 

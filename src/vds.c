@@ -266,18 +266,6 @@ static char *name_build(c5_file *f, const char *name, long nsubs, uint64_t k)
 
 /* ---- opening sources ----------------------------------------------------- */
 
-static int try_open(c5_file *f, const char *dir, size_t dl, const char *name, c5_file **out)
-{
-    char *p = c5_malloc(f, dl + strlen(name) + 1);
-    if (!p)
-        return C5_ENOMEM;
-    memcpy(p, dir, dl);
-    strcpy(p + dl, name);
-    int rc = c5_file_open(out, p, &f->opts);
-    c5_free(f, p);
-    return rc;
-}
-
 /* Where libhdf5 looks for a source file (H5F_prefix_open_file), less the
  * HDF5_VDS_PREFIX environment variable and the access-list prefix: an
  * absolute name as given, else by its last component; then in the folder
@@ -290,10 +278,11 @@ static int source_file_open(c5_file *f, const char *name, c5_file **out)
             return 0;
         name = strrchr(name, '/') + 1;
     }
-    const char *slash = f->path ? strrchr(f->path, '/') : NULL;
-    if (slash) {
-        int rc = try_open(f, f->path, (size_t)(slash - f->path) + 1, name, out);
-        if (rc == 0 || rc == C5_ENOMEM)
+    char *p = c5_path_beside(f, name);
+    if (p) {
+        int rc = c5_file_open(out, p, &f->opts);
+        c5_free(f, p);
+        if (rc == 0)
             return rc;
     }
     return c5_file_open(out, name, &f->opts);
