@@ -168,7 +168,7 @@ fixtures:
 fuzz: $(B)/fuzz_open
 $(B)/fuzz_open: fuzz/fuzz_open.c fuzz/walk.c $(LIB_SRC)
 	@mkdir -p $(B)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Ifuzz \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc -Ifuzz \
 		$(OPT_CFLAGS) -o $@ fuzz/fuzz_open.c fuzz/walk.c $(LIB_SRC) $(LIBS)
 
 # Benchmarks against libhdf5 (needs libhdf5-dev and h5py; not part of check).

@@ -84,7 +84,12 @@ typedef void *(*c5_alloc_fn)(void *ctx, void *p, size_t n);
 enum {
     /* Report checksum mismatches in c5_errmsg but keep reading (for
      * recovery tools). Default: a mismatch is C5_ECORRUPT. */
-    C5_OPEN_IGNORE_CHECKSUMS = 1u << 0
+    C5_OPEN_IGNORE_CHECKSUMS = 1u << 0,
+    /* Never open other files: external links, external raw data files and
+     * virtual dataset sources fail instead. Files opened from memory or
+     * through caller I/O behave so always (a hostile image must not make
+     * the library read the local filesystem). */
+    C5_OPEN_NO_EXTERNAL = 1u << 1
 };
 
 typedef struct c5_open_opts {

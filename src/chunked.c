@@ -224,6 +224,14 @@ static size_t dim_list(const copier *cp, int d, uint64_t scaled)
         ce = cp->c->g.dims[d];
     size_t m = 0;
     uint64_t lo = cs > s->start[d] ? cs : s->start[d];
+    if (s->stride[d] == s->block[d]) { /* blocks touch: one range, no division */
+        uint64_t end = s->start[d] + s->count[d] * s->block[d];
+        for (uint64_t x = lo; x < ce && x < end; x++, m++) {
+            cp->cin[d][m] = x - cs;
+            cp->sidx[d][m] = x - s->start[d];
+        }
+        return m;
+    }
     for (uint64_t x = lo; x < ce; x++) {
         uint64_t rel = x - s->start[d];
         uint64_t bi = rel / s->stride[d], within = rel % s->stride[d];

@@ -139,12 +139,14 @@ void c5_fill_elems(const c5_object *o, size_t esz, uint8_t *dst, uint64_t n)
 static FILE *efl_open(c5_file *f, const char *name)
 {
     FILE *fp = NULL;
+    if (!c5_external_allowed(f))
+        return NULL;
     char *p = c5_path_beside(f, name);
     if (p) {
-        fp = fopen(p, "rb");
+        fp = c5_fopen_regular(p);
         c5_free(f, p);
     }
-    return fp ? fp : fopen(name, "rb");
+    return fp ? fp : c5_fopen_regular(name);
 }
 
 /* External storage: the slots cover the dataset's bytes in order. */

@@ -171,6 +171,9 @@ int c5_file_external(c5_file *f, const char *name, c5_file **out)
         }
     c5_file *x = NULL;
     int rc = C5_ENOTFOUND;
+    if (!c5_external_allowed(f))
+        return c5_fail(f, C5_EINVAL, C5_UNDEF,
+                       "external file \"%s\": this file may not open other files", name);
     char *p = name[0] != '/' ? c5_path_beside(f, name) : NULL;
     if (p) {
         rc = c5_file_open(&x, p, &f->opts);

@@ -273,6 +273,8 @@ static char *name_build(c5_file *f, const char *name, long nsubs, uint64_t k)
 static int source_file_open(c5_file *f, const char *name, c5_file **out)
 {
     *out = NULL;
+    if (!c5_external_allowed(f))
+        return C5_ENOTFOUND;
     if (name[0] == '/') {
         if (c5_file_open(out, name, &f->opts) == 0)
             return 0;

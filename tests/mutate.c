@@ -12,7 +12,9 @@
  * index nodes and global heap collections, not bulk raw data).
  *
  * Every mutant is a fresh exact-size heap copy (so sanitizers see any read
- * past its end), opened with c5_file_open_mem and walked (fuzz/walk.c).
+ * past its end), opened with c5_file_open_mem and walked (fuzz/walk.c)
+ * twice: with checksums verified, and with C5_OPEN_IGNORE_CHECKSUMS so that
+ * flips in checksummed structures reach their parsers.
  * Errors are expected; a crash, a sanitizer report or a case using more than
  * SECONDS of CPU time (or 6x that in wall time: the machine may be busy) is
  * a failure. On failure the case number is printed
@@ -213,11 +215,12 @@ typedef struct tally {
     long cases, opened, walked, errors;
 } tally;
 
-static void run_image(const unsigned char *img, size_t n, tally *t)
+static void run_image(const unsigned char *img, size_t n, unsigned flags, tally *t)
 {
     c5_open_opts opts;
     memset(&opts, 0, sizeof opts);
     opts.size = sizeof opts;
+    opts.flags = flags;
     opts.max_alloc = 64u << 20;
     c5walk_limits lim;
     memset(&lim, 0, sizeof lim);
@@ -411,7 +414,7 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    tally tt = {0, 0, 0, 0}, tf = {0, 0, 0, 0};
+    tally tt = {0, 0, 0, 0}, tf = {0, 0, 0, 0}, tt_nc = {0, 0, 0, 0}, tf_nc = {0, 0, 0, 0};
     for (long c = 0; c < ntrunc + nflip; c++) {
         size_t mn;
         uint64_t off;
@@ -430,18 +433,20 @@ int main(int argc, char **argv)
                 fprintf(stderr, "case %ld: truncate to %zu\n", c, mn);
         }
         arm(g_timeout);
-        run_image(m, mn, c < ntrunc ? &tt : &tf);
+        run_image(m, mn, 0, c < ntrunc ? &tt : &tf);
+        run_image(m, mn, C5_OPEN_IGNORE_CHECKSUMS, c < ntrunc ? &tt_nc : &tf_nc);
         arm(0);
         g_mutant = NULL;
         g_case = -1;
         free(m);
     }
     printf("%s: %zu bytes, clean walk %s (%llu objects, %llu errors), %llu metadata bytes "
-           "in %zu ranges; truncations %ld (opened %ld, walked %ld); flips %ld (opened %ld, "
-           "walked %ld)\n",
+           "in %zu ranges; truncations %ld (opened %ld/%ld, walked %ld/%ld); flips %ld (opened "
+           "%ld/%ld, walked %ld/%ld) [checked/ignored checksums]\n",
            g_file, n, wrc ? c5_strerror(wrc) : "ok", (unsigned long long)clean.objects,
            (unsigned long long)clean.errors, (unsigned long long)meta, rc.nr, tt.cases,
-           tt.opened, tt.walked, tf.cases, tf.opened, tf.walked);
+           tt.opened, tt_nc.opened, tt.walked, tt_nc.walked, tf.cases, tf.opened, tf_nc.opened,
+           tf.walked, tf_nc.walked);
     free(img);
     free(rc.r);
     free(pre);

@@ -3,6 +3,7 @@
 #define C5_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,6 +102,11 @@ uint64_t c5_file_end(const c5_file *f);
  * buffer read from addr; returns the bytes patched. */
 size_t c5_mdci_patch(const c5_file *f, uint64_t addr, void *buf, size_t n);
 int c5_io_posix(c5_io *io, const char *path);
+/* Open a regular file for reading without blocking on FIFOs or devices;
+ * NULL for anything else. */
+FILE *c5_fopen_regular(const char *path);
+/* May f open other files (external links, EFL, VDS sources)? */
+bool c5_external_allowed(const c5_file *f);
 int c5_io_mem(c5_io *io, const void *buf, size_t n);
 
 /* ---- the bounded reader (src/core/reader.c) ---------------------------- */

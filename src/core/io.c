@@ -35,11 +35,45 @@ static int px_size(void *ctx, uint64_t *out)
 
 static void px_close(void *ctx) { close((int)(intptr_t)ctx); }
 
-int c5_io_posix(c5_io *io, const char *path)
+/* Open without blocking (a FIFO would hang the open) and accept only
+ * regular files. */
+static int open_regular(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return errno == ENOENT ? C5_ENOTFOUND : C5_EIO;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return C5_EIO;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+FILE *c5_fopen_regular(const char *path)
+{
+    int fd = open_regular(path);
+    if (fd < 0)
+        return NULL;
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp)
+        close(fd);
+    return fp;
+}
+
+bool c5_external_allowed(const c5_file *f)
+{
+    return f->path && !(f->opts.flags & C5_OPEN_NO_EXTERNAL);
+}
+
+int c5_io_posix(c5_io *io, const char *path)
+{
+    int fd = open_regular(path);
+    if (fd < 0)
+        return fd;
     memset(io, 0, sizeof *io);
     io->ctx = (void *)(intptr_t)fd;
     io->read_at = px_read;
