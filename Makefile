@@ -154,6 +154,7 @@ check-nolib:
 
 check-dump: $(B)/cfive
 	B=$(B) tests/dump_b.sh
+	B=$(B) tests/pytables_vs_cfive.sh
 
 check-api: $(B)/apitest
 	B=$(B) tests/api_vs_h5py.sh
