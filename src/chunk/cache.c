@@ -14,7 +14,7 @@ typedef struct entry {
 struct c5_ccache {
     pthread_mutex_t mu;
     uint64_t budget, used;
-    size_t nbuckets;
+    size_t nentries, nbuckets;
     entry **bucket;
     entry *head, *tail;
 };
@@ -77,6 +77,7 @@ static void drop(c5_file *f, c5_ccache *c, entry *e)
     *pp = e->hnext;
     unlink_lru(c, e);
     c->used -= e->n;
+    c->nentries--;
     c5_free(f, e->buf);
     c5_free(f, e);
 }
@@ -116,6 +117,32 @@ int c5_ccache_use(c5_ccache *c, uint64_t owner, uint64_t key,
     return rc;
 }
 
+/* Keep chains short when many small chunks are cached: double the table
+ * when entries outnumber buckets twice over (a failed allocation keeps the
+ * old table, which stays correct, only slower). */
+static void grow(c5_file *f, c5_ccache *c)
+{
+    if (c->nentries <= 2 * c->nbuckets)
+        return;
+    size_t nb = c->nbuckets * 2;
+    entry **nt = c5_calloc(f, nb, sizeof *nt);
+    if (!nt)
+        return;
+    for (size_t i = 0; i < c->nbuckets; i++) {
+        entry *e = c->bucket[i];
+        while (e) {
+            entry *next = e->hnext;
+            size_t h = hash(e->owner, e->key, nb);
+            e->hnext = nt[h];
+            nt[h] = e;
+            e = next;
+        }
+    }
+    c5_free(f, c->bucket);
+    c->bucket = nt;
+    c->nbuckets = nb;
+}
+
 void c5_ccache_put(c5_file *f, c5_ccache *c, uint64_t owner, uint64_t key, uint8_t *buf,
                    size_t n)
 {
@@ -146,7 +173,9 @@ void c5_ccache_put(c5_file *f, c5_ccache *c, uint64_t owner, uint64_t key, uint8
     c->bucket[h] = e;
     push_front(c, e);
     c->used += n;
+    c->nentries++;
     evict(f, c);
+    grow(f, c);
     pthread_mutex_unlock(&c->mu);
 }
 
