@@ -31,18 +31,6 @@ static const char *fixture_dir(void)
     return cand[0];
 }
 
-static const char *corpus_dir(void)
-{
-    const char *e = getenv("C5_TESTFILES");
-    if (e)
-        return e;
-    FILE *fp = fopen("../shared/testfiles/hdf5-1.14.0/tdset_idx.h5", "rb");
-    if (fp) {
-        fclose(fp);
-        return "../shared/testfiles/hdf5-1.14.0";
-    }
-    return "/work/shared/testfiles/hdf5-1.14.0";
-}
 
 static uint8_t *slurp(const char *path, size_t *n)
 {
@@ -315,8 +303,8 @@ END_TEST
 /* Files of the HDF5 test suite: counts from h5py's get_num_chunks. */
 static void corpus_case(const char *file, const char *path, int type, size_t want)
 {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", corpus_dir(), file);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", unit_corpus_dir(), file);
     c5_file *f;
     ck_assert_msg(c5_file_open(&f, p, NULL) == 0, "open %s", p);
     ds d;

@@ -10,7 +10,6 @@
 
 #include <stdio.h>
 
-#define CORPUS "/work/shared/testfiles/hdf5-1.14.0/"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -168,8 +167,8 @@ static const struct {
  * and check each decoded name against the hash stored in its record. */
 START_TEST(test_fheap_btree2_corpus_names_match_hashes)
 {
-    char path[512];
-    snprintf(path, sizeof path, CORPUS "%s", corpus[_i].file);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", unit_corpus_dir(), corpus[_i].file);
     size_t n;
     uint8_t *b = slurp(path, &n);
     long fh = find_sig(b, n, "FRHP", 0), bt = find_sig(b, n, "BTHD", 0);
@@ -203,7 +202,7 @@ END_TEST
 /* Shared-message index (type 7): the heap holds a 2-D dataspace message. */
 START_TEST(test_fheap_btree2_sohm_record_reads_message)
 {
-    const char *path = CORPUS "h5stat_tsohm.h5";
+    const char *path = unit_corpus("h5stat_tsohm.h5");
     size_t n;
     uint8_t *b = slurp(path, &n);
     long fh = find_sig(b, n, "FRHP", 0), bt = find_sig(b, n, "BTHD", 0);
@@ -481,7 +480,7 @@ END_TEST
 START_TEST(test_fheap_btree2_bad_btree_header_fails_cleanly)
 {
     size_t n;
-    uint8_t *orig = slurp(CORPUS "h5repack_objs.h5", &n);
+    uint8_t *orig = slurp(unit_corpus("h5repack_objs.h5"), &n);
     uint8_t *b = malloc(n);
     ck_assert_ptr_nonnull(b);
     long bt = find_sig(orig, n, "BTHD", 0);
@@ -537,7 +536,7 @@ END_TEST
 START_TEST(test_fheap_btree2_random_damage_never_crashes)
 {
     size_t n;
-    uint8_t *orig = slurp(CORPUS "h5repack_objs.h5", &n);
+    uint8_t *orig = slurp(unit_corpus("h5repack_objs.h5"), &n);
     uint8_t *b = malloc(n);
     ck_assert_ptr_nonnull(b);
     long fh = find_sig(orig, n, "FRHP", 0), bt = find_sig(orig, n, "BTHD", 0);

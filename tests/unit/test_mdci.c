@@ -10,9 +10,8 @@
 
 #include <stdio.h>
 
-#define CORPUS "/work/shared/testfiles/hdf5-1.14.0/"
-#define IMG_FILE CORPUS "h5clear_mdc_image.h5"
-#define FLUSHED_FILE CORPUS "mod_h5clear_mdc_image.h5"
+#define IMG_FILE unit_corpus("h5clear_mdc_image.h5")
+#define FLUSHED_FILE unit_corpus("mod_h5clear_mdc_image.h5")
 
 /* Where the image block of IMG_FILE sits (its cache image message). */
 #define IMG_ADDR 0x5620u
@@ -99,8 +98,8 @@ START_TEST(test_mdci_load_is_noop_without_image)
     static const char *files[] = {"h5fc_ext1_f.h5", "h5stat_tsohm.h5", "mod_h5clear_mdc_image.h5",
                                   "tarray1.h5"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char path[512];
-        snprintf(path, sizeof path, CORPUS "%s", files[i]);
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s", unit_corpus_dir(), files[i]);
         c5_file *f = NULL;
         ck_assert_int_eq(c5_file_open(&f, path, NULL), 0);
         int rc = c5_mdci_load(f);

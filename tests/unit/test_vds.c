@@ -15,28 +15,11 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static const char *corpus_dir(void)
-{
-    static char dir[1024];
-    const char *cand[] = {getenv("C5_TESTFILES"), "../shared/testfiles/hdf5-1.14.0",
-                          "/work/shared/testfiles/hdf5-1.14.0"};
-    for (size_t i = 0; i < sizeof cand / sizeof cand[0]; i++) {
-        if (!cand[i])
-            continue;
-        snprintf(dir, sizeof dir, "%s/1_vds.h5", cand[i]);
-        if (access(dir, R_OK) == 0) {
-            snprintf(dir, sizeof dir, "%s", cand[i]);
-            return dir;
-        }
-    }
-    ck_abort_msg("HDF5 1.14 test files not found (set C5_TESTFILES)");
-    return NULL;
-}
 
 static c5_file *open_corpus(const char *name)
 {
     char path[1200];
-    snprintf(path, sizeof path, "%s/%s", corpus_dir(), name);
+    snprintf(path, sizeof path, "%s/%s", unit_corpus_dir(), name);
     c5_file *f = NULL;
     ck_assert_msg(c5_file_open(&f, path, NULL) == 0, "cannot open %s", path);
     return f;
