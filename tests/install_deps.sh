@@ -14,6 +14,11 @@ pkgs=(
     libclang-rt-14-dev
 )
 
+if [ "${1:-}" = "--list" ]; then
+    echo "${pkgs[*]}"
+    exit 0
+fi
+
 sudo=
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null; then
