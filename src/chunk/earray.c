@@ -42,7 +42,7 @@ typedef struct ea_sblk {
 
 typedef struct ea_st {
     uint64_t hdr_addr;
-    int filtered;
+    bool filtered;
     unsigned esize;
     unsigned max_bits, iblk_n, dblk_min, sblk_min_ptrs, page_bits;
     unsigned arr_off;      /* bytes of a block offset */
@@ -115,21 +115,8 @@ static int ea_open(c5_chunk_index *ix)
     st->iblk = c5_rd_addr(&r);
     if ((rc = c5_rd_status(&r)))
         return rc;
-    if (!sig)
-        return c5_fail(f, C5_ECORRUPT, addr, "%s: bad signature", what);
-    if (ver != 0)
-        return c5_fail(f, C5_EUNSUPPORTED, addr, "%s: version %u", what, ver);
-    if (cid > 1 || (int)cid != (ix->g->filtered != 0))
-        return c5_fail(f, C5_ECORRUPT, addr, "%s: client %u for a %s dataset", what, cid,
-                       ix->g->filtered ? "filtered" : "unfiltered");
-    st->filtered = cid == 1;
-    if (st->filtered) {
-        if (st->esize < f->osz + 5u || st->esize > f->osz + 12u)
-            return c5_fail(f, C5_ECORRUPT, addr, "%s: element size %u", what, st->esize);
-        ix->size_len = st->esize - f->osz - 4;
-    } else if (st->esize != f->osz) {
-        return c5_fail(f, C5_ECORRUPT, addr, "%s: element size %u", what, st->esize);
-    }
+    if ((rc = c5_cidx_array_header(ix, addr, what, sig, ver, cid, st->esize, &st->filtered)))
+        return rc;
     /* Powers of two make the super block layout exact; the bounds keep
      * every count below 2^63. */
     unsigned lgm = log2_exact(st->dblk_min), lgp = log2_exact(st->sblk_min_ptrs);

@@ -26,7 +26,7 @@
 
 typedef struct fa_st {
     uint64_t hdr_addr;
-    int filtered;
+    bool filtered;
     unsigned esize;
     uint64_t nelmts;
     uint64_t dblk;            /* data block address or C5_UNDEF */
@@ -69,23 +69,8 @@ static int fa_open(c5_chunk_index *ix)
     st->dblk = c5_rd_addr(&r);
     if ((rc = c5_rd_status(&r)))
         return rc;
-    if (!sig)
-        return c5_fail(f, C5_ECORRUPT, addr, "%s: bad signature", what);
-    if (ver != 0)
-        return c5_fail(f, C5_EUNSUPPORTED, addr, "%s: version %u", what, ver);
-    if (cid > 1 || (int)cid != (ix->g->filtered != 0))
-        return c5_fail(f, C5_ECORRUPT, addr, "%s: client %u for a %s dataset", what, cid,
-                       ix->g->filtered ? "filtered" : "unfiltered");
-    st->filtered = cid == 1;
-    if (st->filtered) {
-        /* Trust the stored width when it is a possible one: the element
-         * size is what the whole structure was laid out with. */
-        if (st->esize < f->osz + 5u || st->esize > f->osz + 12u)
-            return c5_fail(f, C5_ECORRUPT, addr, "%s: element size %u", what, st->esize);
-        ix->size_len = st->esize - f->osz - 4;
-    } else if (st->esize != f->osz) {
-        return c5_fail(f, C5_ECORRUPT, addr, "%s: element size %u", what, st->esize);
-    }
+    if ((rc = c5_cidx_array_header(ix, addr, what, sig, ver, cid, st->esize, &st->filtered)))
+        return rc;
     if (pbits == 0 || pbits > FA_MAX_PAGE_BITS)
         return c5_fail(f, C5_ECORRUPT, addr, "%s: page bits %u", what, pbits);
     if (st->nelmts == C5_UNDEF || st->nelmts < max_n)

@@ -402,3 +402,27 @@ void c5_cidx_table_free(c5_chunk_index *ix, c5_cidx_table *t)
     c5_free(ix->f, t->v);
     memset(t, 0, sizeof *t);
 }
+
+int c5_cidx_array_header(c5_chunk_index *ix, uint64_t addr, const char *what, bool sig,
+                         unsigned ver, unsigned cid, unsigned esize, bool *filtered)
+{
+    c5_file *f = ix->f;
+    if (!sig)
+        return c5_fail(f, C5_ECORRUPT, addr, "%s: bad signature", what);
+    if (ver != 0)
+        return c5_fail(f, C5_EUNSUPPORTED, addr, "%s: version %u", what, ver);
+    if (cid > 1 || (int)cid != (ix->g->filtered != 0))
+        return c5_fail(f, C5_ECORRUPT, addr, "%s: client %u for a %s dataset", what, cid,
+                       ix->g->filtered ? "filtered" : "unfiltered");
+    *filtered = cid == 1;
+    if (*filtered) {
+        /* Trust the stored width when it is a possible one: the element
+         * size is what the whole structure was laid out with. */
+        if (esize < f->osz + 5u || esize > f->osz + 12u)
+            return c5_fail(f, C5_ECORRUPT, addr, "%s: element size %u", what, esize);
+        ix->size_len = esize - f->osz - 4;
+    } else if (esize != f->osz) {
+        return c5_fail(f, C5_ECORRUPT, addr, "%s: element size %u", what, esize);
+    }
+    return 0;
+}

@@ -76,6 +76,13 @@ int c5_cidx_elem(const c5_chunk_index *ix, const uint8_t *p, int filtered, c5_ch
  * bytes: 1 + (floor(log2(bytes)) + 8) / 8, at most 8. */
 unsigned c5_cidx_size_len(uint64_t chunk_bytes);
 
+/* Checks shared by the fixed and extensible array headers: signature seen,
+ * version 0, a client ID (0 plain, 1 filtered) that matches the dataset,
+ * and an element size that fits it. Sets ix->size_len for filtered
+ * elements and *filtered. */
+int c5_cidx_array_header(c5_chunk_index *ix, uint64_t addr, const char *what, bool sig,
+                         unsigned ver, unsigned cid, unsigned esize, bool *filtered);
+
 /* Order of scaled coordinates: slowest dimension first. */
 int c5_cidx_cmp_scaled(int rank, const uint64_t *a, const uint64_t *b);
 
