@@ -102,7 +102,20 @@ typedef struct c5_open_opts {
     uint64_t chunk_cache_bytes; /* decoded-chunk cache budget; 0 = 64 MiB */
     int nthreads;            /* chunk decode threads; 0 = number of cores,
                                 1 = decode on the calling thread only */
+    /* Used by c5_file_open_mode when it creates a file: */
+    int format;              /* c5_format: C5_FORMAT_COMPATIBLE (default) or
+                                C5_FORMAT_LATEST */
+    uint64_t userblock;      /* user block bytes: 0, or a power of two >= 512 */
+    int durable;             /* fsync around the superblock write of each flush */
 } c5_open_opts;
+
+/* The two on-disk styles a new file can take (see DESIGN.md, Writing). */
+typedef enum {
+    C5_FORMAT_COMPATIBLE = 0, /* superblock v0, object header v1, symbol-table
+                                 groups, v1 B-tree chunk index: libhdf5 1.8+ */
+    C5_FORMAT_LATEST = 1      /* superblock v3, object header v2, link messages
+                                 and dense storage, layout v4 chunk indexes */
+} c5_format;
 
 /* Open an HDF5 file read-only. *out owns the file; release with
  * c5_file_close. opts may be NULL. A user block is found automatically. */
@@ -113,7 +126,23 @@ C5_API int c5_file_open_mem(c5_file **out, const void *buf, size_t n,
 /* Open through caller I/O. The io struct is copied; io->ctx is borrowed
  * until io->close is called (at release). */
 C5_API int c5_file_open_io(c5_file **out, const c5_io *io, const c5_open_opts *opts);
-/* Release the file handle (NULL-safe). Objects still open keep it alive. */
+/* Open with an h5py-style mode:
+ *   "r"  read only (as c5_file_open)      "r+" read/write, must exist
+ *   "w"  create, truncating any file      "w-" or "x": create, fail (C5_EEXIST)
+ *   "a"  read/write if it exists, else create
+ * New files take opts->format and opts->userblock. Changes are kept in memory
+ * and written by c5_file_flush and c5_file_close; reads through a writable
+ * handle flush first, so they see every change made before them. Files
+ * opened for writing keep their existing structures' styles (a symbol-table
+ * group stays one) and use opts->format only for what they create. */
+C5_API int c5_file_open_mode(c5_file **out, const char *path, const char *mode,
+                             const c5_open_opts *opts);
+/* Write every pending change: data chunks, then metadata, then the
+ * superblock (end-of-file address) last. No-op for read-only files. */
+C5_API int c5_file_flush(c5_file *f);
+/* Release the file handle (NULL-safe). Objects still open keep it alive.
+ * For a writable file the last release flushes and truncates free tail
+ * space; c5_file_close returns that flush's error. */
 C5_API int c5_file_close(c5_file *f);
 
 /* Change the decoded-chunk cache budget (bytes; 0 disables caching). */
@@ -284,6 +313,135 @@ C5_API void c5_attr_close(c5_attr *a);
 C5_API int c5_attr_space(c5_space *out, c5_attr *a);
 C5_API int c5_attr_type(c5_type **out, c5_attr *a);
 C5_API int c5_attr_read(c5_attr *a, const c5_type *mem, void *buf, size_t cap);
+
+/* ---- more datatypes (for writing) ------------------------------------ */
+
+#define C5_VARIABLE ((size_t)-1) /* string size: variable-length */
+/* c5_type_string(out, C5_VARIABLE, pad, cset) makes a variable-length string
+ * (memory form char*). */
+C5_API int c5_type_enum(c5_type **out, const c5_type *base);
+/* value: base-type bytes (c5_type_size(base) of them). */
+C5_API int c5_type_enum_insert(c5_type *t, const char *name, const void *value);
+C5_API int c5_type_array(c5_type **out, const c5_type *base, int rank, const uint64_t *dims);
+C5_API int c5_type_vlen(c5_type **out, const c5_type *base); /* memory form c5_vl */
+C5_API int c5_type_opaque(c5_type **out, size_t size, const char *tag);
+C5_API int c5_type_bitfield(c5_type **out, size_t size, c5_byteorder order);
+/* C5_REF_OBJECT: 8-byte object address (memory: uint64_t, as C5_NATIVE_OBJREF);
+ * C5_REF_REGION: 12-byte global-heap ID (memory form: the file bytes). */
+C5_API int c5_type_reference(c5_type **out, c5_reftype which);
+/* Committed-type header address of t, or UINT64_MAX when t is transient. */
+C5_API uint64_t c5_type_committed(const c5_type *t);
+
+/* ---- creating objects ------------------------------------------------- */
+
+enum {
+    C5_CREATE_PARENTS = 1u << 0,    /* create missing intermediate groups */
+    C5_CREATE_TRACK_ORDER = 1u << 1 /* track and index creation order of the
+                                       group's links and the object's
+                                       attributes (h5py track_order=True) */
+};
+
+typedef struct c5_group_opts {
+    size_t size;             /* sizeof(c5_group_opts) */
+    unsigned flags;          /* C5_CREATE_* */
+} c5_group_opts;
+
+/* Create a group at path (absolute or relative to the root). out may be
+ * NULL. C5_EEXIST if the name is taken. Requires a writable file. */
+C5_API int c5_group_create(c5_object **out, c5_file *f, const char *path,
+                           const c5_group_opts *opts);
+
+typedef enum {
+    C5_STORAGE_DEFAULT = 0,   /* chunked if chunk dims are given or a max dim
+                                 exceeds its dim, else contiguous */
+    C5_STORAGE_COMPACT = 1, C5_STORAGE_CONTIGUOUS = 2, C5_STORAGE_CHUNKED = 3,
+    C5_STORAGE_VIRTUAL = 4    /* reported by c5_dataset_get_opts only */
+} c5_storage;
+
+/* Filter identifiers (HDF5 registry). */
+enum {
+    C5_FILTER_DEFLATE = 1, C5_FILTER_SHUFFLE = 2, C5_FILTER_FLETCHER32 = 3,
+    C5_FILTER_SZIP = 4, C5_FILTER_NBIT = 5, C5_FILTER_SCALEOFFSET = 6,
+    C5_FILTER_LZF = 32000, C5_FILTER_BLOSC = 32001, C5_FILTER_LZ4 = 32004,
+    C5_FILTER_BZIP2 = 307, C5_FILTER_LZO = 305
+};
+#define C5_MAX_FILTERS 32
+#define C5_MAX_CD 16
+
+typedef struct c5_filter {
+    unsigned id;
+    unsigned flags;          /* bit 0: optional (skip when it cannot apply) */
+    size_t ncd;
+    unsigned cd[C5_MAX_CD];  /* client data as libhdf5 stores it (deflate:
+                                level; scale-offset: scale type, factor;
+                                blosc: 4 reserved, level, shuffle, codec) */
+    char name[64];           /* optional name, stored for IDs >= 256 */
+} c5_filter;
+
+enum { C5_ALLOC_DEFAULT = 0, C5_ALLOC_EARLY = 1, C5_ALLOC_LATE = 2, C5_ALLOC_INCR = 3 };
+enum { C5_FILL_IFSET = 0, C5_FILL_ALLOC = 1, C5_FILL_NEVER = 2 };
+
+typedef struct c5_dataset_opts {
+    size_t size;             /* sizeof(c5_dataset_opts) */
+    unsigned flags;          /* C5_CREATE_* */
+    int storage;             /* c5_storage */
+    int chunk_rank;          /* 0 = no chunk dims given */
+    uint64_t chunk[C5_MAX_RANK];
+    int nfilters;
+    c5_filter filters[C5_MAX_FILTERS];
+    const void *fill;        /* fill value in the file type's bytes, or NULL */
+    int alloc_time;          /* C5_ALLOC_* (default: as libhdf5 per layout) */
+    int fill_time;           /* C5_FILL_* */
+} c5_dataset_opts;
+
+/* Create a dataset. type is the file datatype (a committed type of this
+ * file is stored as a reference to it); space its dataspace (max dims
+ * C5_UNLIMITED allowed for chunked storage). */
+C5_API int c5_dataset_create(c5_object **out, c5_file *f, const char *path,
+                             const c5_type *type, const c5_space *space,
+                             const c5_dataset_opts *opts);
+/* Creation properties of an existing dataset: storage, chunk dims,
+ * filters, fill value (out->fill points into ds, valid while it is open). */
+C5_API int c5_dataset_get_opts(c5_dataset_opts *out, c5_object *ds);
+/* Write a hyperslab (NULL = everything) from buf laid out as mem (NULL =
+ * the file type's bytes). len is buf's byte size; C5_ERANGE when short.
+ * Variable-length memory (char*, c5_vl) is read, never freed. */
+C5_API int c5_dataset_write(c5_object *ds, const c5_type *mem, const c5_hyperslab *sel,
+                            const void *buf, size_t len);
+/* Change the dims of a chunked dataset within its max dims. Shrinking
+ * drops the chunks wholly outside; growing reads the fill value there. */
+C5_API int c5_dataset_resize(c5_object *ds, const uint64_t *dims);
+
+/* Commit a datatype as a named object at path. out may be NULL. */
+C5_API int c5_type_commit(c5_object **out, c5_file *f, const char *path, const c5_type *t,
+                          const c5_group_opts *opts);
+
+/* Create or overwrite attribute `name` of o with the given file type and
+ * space, written from buf laid out as mem (NULL = type's bytes). */
+C5_API int c5_attr_write(c5_object *o, const char *name, const c5_type *type,
+                         const c5_space *space, const c5_type *mem, const void *buf,
+                         size_t len);
+C5_API int c5_attr_delete(c5_object *o, const char *name);
+
+/* Links at path (absolute or relative to the root); C5_EEXIST if taken.
+ * flags: C5_CREATE_PARENTS. */
+C5_API int c5_link_hard(c5_file *f, const char *path, c5_object *target, unsigned flags);
+C5_API int c5_link_soft(c5_file *f, const char *path, const char *target, unsigned flags);
+C5_API int c5_link_external(c5_file *f, const char *path, const char *file,
+                            const char *objpath, unsigned flags);
+/* Region references. A region reference (C5_REF_REGION, 12 bytes in
+ * memory as in the file) names a global-heap object holding the referenced
+ * object's address and an encoded selection. c5_regref_read returns both
+ * (*sel malloc'd, the selection bytes exactly as stored after the
+ * address); c5_regref_make stores them in a writable file and fills the
+ * 12 bytes of ref_out. */
+C5_API int c5_regref_read(c5_file *f, const void *ref, uint64_t *obj, void **sel,
+                          size_t *sel_len);
+C5_API int c5_regref_make(c5_file *f, void *ref_out, uint64_t obj, const void *sel,
+                          size_t sel_len);
+
+/* Remove a link (the object's space is not reclaimed). */
+C5_API int c5_link_delete(c5_file *f, const char *path);
 
 #ifdef __cplusplus
 }

@@ -13,7 +13,7 @@ struct c5_attr {
 
 /* Visitor over attribute message bodies; the bytes are valid during the
  * call only, so a visitor copies what it keeps. */
-typedef int (*attr_visit)(void *ud, const uint8_t *p, size_t n, uint64_t addr, int64_t corder);
+typedef c5_attr_visit attr_visit;
 
 typedef struct dense_ctx {
     c5_file *f;
@@ -49,7 +49,7 @@ static int dense_rec(void *ud, const uint8_t *rec, size_t len)
     return rc;
 }
 
-static int each_attr(c5_object *o, attr_visit fn, void *ud)
+int c5_attr_each(c5_object *o, attr_visit fn, void *ud)
 {
     c5_file *f = o->f;
     int rc = 0;
@@ -117,8 +117,11 @@ int c5_attr_iterate(c5_object *o, c5_attr_cb cb, void *ud)
 {
     if (!o || !cb)
         return C5_EINVAL;
+    int src = c5_object_sync(o);
+    if (src)
+        return src;
     names_ctx c = {o->f, {.esz = sizeof(name_ent)}};
-    int rc = each_attr(o, collect_name, &c);
+    int rc = c5_attr_each(o, collect_name, &c);
     name_ent *v = c.v.v;
     if (!rc && c.v.n > 1)
         qsort(v, c.v.n, sizeof *v, cmp_corder);
@@ -173,8 +176,11 @@ int c5_attr_open(c5_attr **out, c5_object *o, const char *name)
     if (!out || !o || !name)
         return C5_EINVAL;
     *out = NULL;
+    int src = c5_object_sync(o);
+    if (src)
+        return src;
     find_ctx c = {o->f, name, NULL};
-    int rc = each_attr(o, find_attr, &c);
+    int rc = c5_attr_each(o, find_attr, &c);
     if (rc < 0)
         return rc;
     if (!c.found)

@@ -88,7 +88,9 @@ int c5_dataset_space(c5_space *out, c5_object *ds)
 {
     if (!out || !ds || ds->kind != C5_OBJ_DATASET)
         return C5_EINVAL;
-    int rc = c5_dataset_load(ds);
+    int rc = c5_object_sync(ds);
+    if (!rc)
+        rc = c5_dataset_load(ds);
     if (!rc)
         *out = ds->space;
     return rc;
@@ -99,6 +101,9 @@ int c5_object_type(c5_type **out, c5_object *o)
     if (!out || !o)
         return C5_EINVAL;
     *out = NULL;
+    int src = c5_object_sync(o);
+    if (src)
+        return src;
     if (o->kind == C5_OBJ_DATASET) {
         int rc = c5_dataset_load(o);
         if (rc)
@@ -222,7 +227,9 @@ static int prepare(c5_object *ds, const c5_type *mem, storage *s, size_t *msz,
     *skip_convert = 0;
     if (!ds || ds->kind != C5_OBJ_DATASET)
         return C5_EINVAL;
-    int rc = c5_dataset_load(ds);
+    int rc = c5_object_sync(ds);
+    if (!rc)
+        rc = c5_dataset_load(ds);
     if (rc)
         return rc;
     s->o = ds;
@@ -264,10 +271,14 @@ static int alloc_raw(storage *s, const c5_type *mem, void *buf, uint64_t n, uint
     return c5_alloc_checked(s->o->f, bytes, s->o->addr, "read buffer", (void **)raw);
 }
 
-/* Validate a hyperslab against the dataspace (NULL selects everything). */
 static int make_sel(c5_object *ds, const c5_hyperslab *h, c5_sel *sel)
 {
-    const c5_space *sp = &ds->space;
+    return c5_sel_build(ds->f, &ds->space, h, sel);
+}
+
+/* Validate a hyperslab against the dataspace (NULL selects everything). */
+int c5_sel_build(c5_file *f, const c5_space *sp, const c5_hyperslab *h, c5_sel *sel)
+{
     int rank = sel->rank = sp->rank;
     sel->nsel = 1;
     if (!h) {
@@ -280,10 +291,10 @@ static int make_sel(c5_object *ds, const c5_hyperslab *h, c5_sel *sel)
         return 0;
     }
     if (h->rank != rank || (rank && (!h->start || !h->count)))
-        return c5_fail(ds->f, C5_EINVAL, C5_UNDEF, "selection rank %d, dataset rank %d", h->rank,
+        return c5_fail(f, C5_EINVAL, C5_UNDEF, "selection rank %d, dataset rank %d", h->rank,
                        rank);
     if (sp->cls == C5_SPACE_NULL)
-        return c5_fail(ds->f, C5_EINVAL, C5_UNDEF, "selection on a null dataspace");
+        return c5_fail(f, C5_EINVAL, C5_UNDEF, "selection on a null dataspace");
     for (int i = 0; i < rank; i++) {
         sel->start[i] = h->start[i];
         sel->count[i] = h->count[i];
@@ -292,12 +303,12 @@ static int make_sel(c5_object *ds, const c5_hyperslab *h, c5_sel *sel)
         uint64_t last, span, n;
         if (sel->stride[i] == 0 || sel->block[i] == 0 ||
             (sel->count[i] > 1 && sel->stride[i] < sel->block[i]))
-            return c5_fail(ds->f, C5_EINVAL, C5_UNDEF, "bad hyperslab in dimension %d", i);
+            return c5_fail(f, C5_EINVAL, C5_UNDEF, "bad hyperslab in dimension %d", i);
         if (sel->count[i] &&
             (c5_mul_ovf(sel->count[i] - 1, sel->stride[i], &last) ||
              c5_add_ovf(last, sel->block[i], &span) || c5_add_ovf(span, sel->start[i], &span) ||
              span > sp->dims[i]))
-            return c5_fail(ds->f, C5_ERANGE, C5_UNDEF,
+            return c5_fail(f, C5_ERANGE, C5_UNDEF,
                            "hyperslab exceeds the dataspace in dimension %d", i);
         if (c5_mul_ovf(sel->count[i], sel->block[i], &n) || c5_mul_ovf(sel->nsel, n, &sel->nsel))
             return C5_ERANGE;

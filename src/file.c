@@ -1,5 +1,5 @@
 /* Opening and releasing files. */
-#include "object.h"
+#include "write.h"
 #include "chunk/cache.h"
 #include "format/mdci.h"
 
@@ -7,7 +7,8 @@
 
 #include <stdio.h>
 
-static int open_common(c5_file **out, const c5_io *io, const c5_open_opts *opts, const char *path)
+int c5_file_open_common(c5_file **out, const c5_io *io, const c5_open_opts *opts,
+                        const char *path, int create)
 {
     *out = NULL;
     if (!io || !io->read_at || !io->size)
@@ -38,9 +39,9 @@ static int open_common(c5_file **out, const c5_io *io, const c5_open_opts *opts,
         rc = C5_ENOMEM;
     if (!rc && f->io.size(f->io.ctx, &f->phys_size) < 0)
         rc = c5_fail(f, C5_EIO, C5_UNDEF, "cannot determine file size");
-    if (!rc)
+    if (!rc && !create)
         rc = c5_superblock_read(f);
-    if (!rc)
+    if (!rc && !create)
         rc = c5_mdci_load(f);
     if (!rc) {
         uint64_t budget = f->opts.chunk_cache_bytes ? f->opts.chunk_cache_bytes : 64ull << 20;
@@ -67,7 +68,7 @@ int c5_file_open(c5_file **out, const char *path, const c5_open_opts *opts)
     int rc = c5_io_posix(&io, path);
     if (rc)
         return rc;
-    return open_common(out, &io, opts, path);
+    return c5_file_open_common(out, &io, opts, path, 0);
 }
 
 int c5_file_open_mem(c5_file **out, const void *buf, size_t n, const c5_open_opts *opts)
@@ -78,14 +79,14 @@ int c5_file_open_mem(c5_file **out, const void *buf, size_t n, const c5_open_opt
     int rc = c5_io_mem(&io, buf, n);
     if (rc)
         return rc;
-    return open_common(out, &io, opts, NULL);
+    return c5_file_open_common(out, &io, opts, NULL, 0);
 }
 
 int c5_file_open_io(c5_file **out, const c5_io *io, const c5_open_opts *opts)
 {
     if (!out)
         return C5_EINVAL;
-    return open_common(out, io, opts, NULL);
+    return c5_file_open_common(out, io, opts, NULL, 0);
 }
 
 void c5_file_retain(c5_file *f) { f->refs++; }
@@ -101,6 +102,8 @@ void c5_file_release(c5_file *f)
         c5_free(f, e->name);
         c5_free(f, e);
     }
+    c5_w_close(f); /* no-op unless writable and still dirty */
+    c5_w_free(f);
     c5_mdci_free(f);
     c5_ccache_free(f, f->ccache);
     if (f->io.close)
@@ -120,8 +123,9 @@ int c5_file_close(c5_file *f)
     if (!f || f->closed)
         return 0;
     f->closed = 1;
+    int rc = c5_w_close(f);
     c5_file_release(f);
-    return 0;
+    return rc;
 }
 
 int c5_file_set_chunk_cache(c5_file *f, uint64_t bytes)

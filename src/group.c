@@ -258,7 +258,9 @@ int c5_group_iterate(c5_object *g, c5_order order, c5_link_cb cb, void *ud)
 {
     if (!g || !cb)
         return C5_EINVAL;
-    int rc = c5_group_load(g);
+    int rc = c5_object_sync(g);
+    if (!rc)
+        rc = c5_group_load(g);
     if (rc)
         return rc;
     const c5_linkrec *v = g->links.v;

@@ -1,6 +1,6 @@
 /* Objects: opening by address and by path (following hard, soft and
  * external links), and their kind. */
-#include "object.h"
+#include "write.h"
 
 int c5_object_new(c5_object **out, c5_file *f, uint64_t addr)
 {
@@ -27,6 +27,7 @@ int c5_object_new(c5_object **out, c5_file *f, uint64_t addr)
         }
     }
     c5_file_retain(f);
+    o->gen = f->w ? f->w->gen : 0;
     if (has_layout) {
         o->kind = C5_OBJ_DATASET; /* described lazily: see c5_dataset_load */
     } else if (is_group) {
@@ -42,6 +43,45 @@ int c5_object_new(c5_object **out, c5_file *f, uint64_t addr)
         return rc;
     }
     *out = o;
+    return 0;
+}
+
+int c5_object_wnew(c5_object **out, c5_file *f, uint64_t addr, c5_objkind kind)
+{
+    *out = NULL;
+    c5_object *o = c5_calloc(f, 1, sizeof *o);
+    if (!o)
+        return c5_fail(f, C5_ENOMEM, addr, "out of memory");
+    o->f = f;
+    o->addr = addr;
+    o->kind = kind;
+    o->gen = f->w ? f->w->gen - 1 : 0; /* stale: loads on first read */
+    c5_file_retain(f);
+    *out = o;
+    return 0;
+}
+
+int c5_object_sync(c5_object *o)
+{
+    c5_file *f = o->f;
+    if (!f->writable)
+        return 0;
+    int rc = c5_w_sync(f);
+    if (rc || (o->gen == f->w->gen && o->oh))
+        return rc;
+    /* the file changed under this handle: reload what it caches */
+    if (o->kind == C5_OBJ_DATASET)
+        c5_dataset_fini(o);
+    o->ds_state = 0;
+    for (size_t i = 0; i < o->links.n; i++)
+        c5_linkrec_free(f, (c5_linkrec *)o->links.v + i);
+    c5_vec_free(f, &o->links);
+    o->links_loaded = 0;
+    c5_ohdr_free(f, o->oh);
+    o->oh = NULL;
+    if ((rc = c5_ohdr_load(f, o->addr, &o->oh)))
+        return rc;
+    o->gen = f->w->gen;
     return 0;
 }
 
@@ -68,7 +108,8 @@ int c5_object_open_addr(c5_object **out, c5_file *f, uint64_t addr)
 {
     if (!out || !f)
         return C5_EINVAL;
-    return c5_object_new(out, f, addr);
+    int rc = c5_w_sync(f);
+    return rc ? rc : c5_object_new(out, f, addr);
 }
 
 /* Resolve path from group `base` (not consumed). `stop_last` leaves the
@@ -168,6 +209,9 @@ int c5_object_open_at(c5_object **out, c5_object *base, const char *path)
     if (!out || !base || !path)
         return C5_EINVAL;
     *out = NULL;
+    int rc = c5_object_sync(base);
+    if (rc)
+        return rc;
     return walk(base, path, 0, out, NULL);
 }
 
@@ -176,7 +220,10 @@ int c5_object_open(c5_object **out, c5_file *f, const char *path)
     if (!out || !f || !path)
         return C5_EINVAL;
     c5_object *root;
-    int rc = c5_object_new(&root, f, f->root_addr);
+    int rc = c5_w_sync(f);
+    if (rc)
+        return rc;
+    rc = c5_object_new(&root, f, f->root_addr);
     if (rc)
         return rc;
     rc = walk(root, path, 0, out, NULL);
@@ -190,7 +237,10 @@ int c5_link_lookup(c5_object *base, const char *path, c5_link_cb cb, void *ud)
         return C5_EINVAL;
     c5_object *parent;
     c5_linkrec l;
-    int rc = walk(base, path, 0, &parent, &l);
+    int rc = c5_object_sync(base);
+    if (rc)
+        return rc;
+    rc = walk(base, path, 0, &parent, &l);
     if (rc)
         return rc;
     c5_link pub = {l.name, l.type, l.addr, l.target, l.target_file, l.corder, l.has_corder,

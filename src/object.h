@@ -9,6 +9,8 @@ struct c5_object {
     uint64_t addr;
     c5_ohdr *oh;
     c5_objkind kind;
+    unsigned gen;            /* writable files: the flush generation oh was
+                                loaded at (see c5_object_sync) */
     /* groups: links loaded on first use, sorted by name */
     int links_loaded;
     int track_corder;
@@ -44,6 +46,12 @@ int c5_file_external(c5_file *f, const char *name, c5_file **out);
 
 /* object.c */
 int c5_object_new(c5_object **out, c5_file *f, uint64_t addr);
+/* A handle to an object of a writable file without reading its header
+ * (which may not be written yet); loaded on first read. */
+int c5_object_wnew(c5_object **out, c5_file *f, uint64_t addr, c5_objkind kind);
+/* Before reading through o: flush pending changes of a writable file and
+ * reload o's header when a flush happened since it was loaded. */
+int c5_object_sync(c5_object *o);
 
 /* group.c */
 /* Load a group's links (all storage styles), sorted by name. */
@@ -56,6 +64,8 @@ const c5_linkrec *c5_group_find(const c5_object *g, const char *name);
 int c5_group_lookup(c5_object *g, const char *name, c5_linkrec *out);
 
 /* dataset.c */
+/* Validate a hyperslab against a dataspace (NULL selects everything). */
+int c5_sel_build(c5_file *f, const c5_space *sp, const c5_hyperslab *h, c5_sel *sel);
 int c5_dataset_load(c5_object *o);
 void c5_dataset_fini(c5_object *o);
 /* Fill n elements of size esz with the dataset's fill value (or zeros). */
@@ -69,5 +79,9 @@ void c5_chunked_fini(c5_object *o);
 int c5_chunked_read(c5_object *o, const c5_sel *sel, uint8_t *raw);
 int c5_chunked_read_points(c5_object *o, size_t n, const uint64_t *coords, uint8_t *raw);
 
-/* attr.c: attributes of an object header. */
+/* attr.c: attributes of an object header. Visit every attribute message
+ * body (compact, then dense), with its creation order where known. */
+typedef int (*c5_attr_visit)(void *ud, const uint8_t *p, size_t n, uint64_t addr,
+                             int64_t corder);
+int c5_attr_each(c5_object *o, c5_attr_visit fn, void *ud);
 #endif

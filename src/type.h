@@ -46,6 +46,8 @@ struct c5_type {
     int native_objref;    /* memory form of an object reference: uint64 */
     int native_vlstr;     /* memory form: char* */
     uint64_t committed;   /* header address if from a committed type, else C5_UNDEF */
+    const void *cfile;    /* the c5_file `committed` belongs to (identity only,
+                             never dereferenced) */
 };
 
 /* Decode a datatype message body (spec IV.A.2.d). f is used for error

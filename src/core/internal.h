@@ -50,6 +50,11 @@ struct c5_file {
     struct c5_ccache *ccache; /* decoded chunks (src/chunk/cache.c) */
     int nthreads;             /* chunk decode threads */
     pthread_mutex_t errmu;    /* decode threads may fail concurrently */
+    /* writing (NULL/0 for read-only files) */
+    int writable;
+    int format;               /* c5_format of structures cfive creates */
+    uint64_t eoa;             /* allocation end: next free address */
+    struct c5_wstate *w;      /* pending changes (src/write.h) */
     char errmsg[512];
 };
 
@@ -108,6 +113,59 @@ FILE *c5_fopen_regular(const char *path);
 /* May f open other files (external links, EFL, VDS sources)? */
 bool c5_external_allowed(const c5_file *f);
 int c5_io_mem(c5_io *io, const void *buf, size_t n);
+
+/* ---- writing (src/core/writer.c) --------------------------------------- */
+
+/* Write n bytes at file address addr (relative to the base address). The
+ * physical size grows as needed. */
+int c5_write(c5_file *f, uint64_t addr, const void *buf, size_t n);
+/* Reserve size bytes of file space; *addr receives its address. Space is
+ * taken from the end of the allocated area (free-space reuse comes later;
+ * see c5_space_free). size 0 gives C5_EINVAL. */
+int c5_space_alloc(c5_file *f, uint64_t size, uint64_t *addr);
+/* Give back space that no longer holds live data after the next commit.
+ * Space at the allocation end is released at once (the file shrinks at
+ * close); other space is only remembered for now. */
+void c5_space_free(c5_file *f, uint64_t addr, uint64_t size);
+
+/* A growable little-endian encoder with a sticky error: the mirror of the
+ * bounded reader. Offsets and lengths use the widths osz/lsz (from the
+ * file; 8 when f is NULL). */
+typedef struct c5_wr {
+    uint8_t *buf;
+    size_t n, cap;
+    c5_file *f;
+    uint8_t osz, lsz;
+    int err;
+} c5_wr;
+void c5_wr_init(c5_wr *w, c5_file *f);
+void c5_wr_free(c5_wr *w);
+/* Hand the bytes to the caller (allocated with c5_malloc(w->f)); the
+ * writer is left empty. NULL if an error occurred. */
+uint8_t *c5_wr_take(c5_wr *w, size_t *n);
+void c5_wr_u8(c5_wr *w, uint64_t v);
+void c5_wr_u16(c5_wr *w, uint64_t v);
+void c5_wr_u32(c5_wr *w, uint64_t v);
+void c5_wr_u64(c5_wr *w, uint64_t v);
+void c5_wr_uint(c5_wr *w, uint64_t v, unsigned nbytes); /* 1..8 bytes LE */
+void c5_wr_addr(c5_wr *w, uint64_t a); /* C5_UNDEF -> all ones */
+void c5_wr_len(c5_wr *w, uint64_t v);  /* C5_UNDEF -> all ones */
+void c5_wr_bytes(c5_wr *w, const void *p, size_t n);
+void c5_wr_zero(c5_wr *w, size_t n);
+void c5_wr_sig(c5_wr *w, const char sig[4]);
+/* Append n zero bytes and return a pointer to them (NULL on error), valid
+ * until the next append. */
+uint8_t *c5_wr_space(c5_wr *w, size_t n);
+/* Append the lookup3 checksum of bytes [from, n). */
+void c5_wr_sum(c5_wr *w, size_t from);
+/* Overwrite nbytes at offset off (already written) with v, LE. */
+void c5_wr_patch(c5_wr *w, size_t off, uint64_t v, unsigned nbytes);
+/* Encode an integer LE into p. */
+static inline void c5_put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
 
 /* ---- the bounded reader (src/core/reader.c) ---------------------------- */
 

@@ -36,6 +36,8 @@ typedef struct c5_ohdr {
     c5_msg *msg;
     size_t nchunks;
     uint8_t **chunks;
+    uint64_t *extent;      /* per chunk {address, length}: chunk 0's message
+                              area, continuation blocks whole */
 } c5_ohdr;
 
 int c5_ohdr_load(c5_file *f, uint64_t addr, c5_ohdr **out);

@@ -373,8 +373,10 @@ int c5_type_from_body(c5_file *f, const c5_mbody *b, c5_type **out)
     c5_rd r;
     c5_rd_init(&r, f, b->p, b->n, b->addr, "datatype message");
     int rc = c5_type_decode(f, &r, out);
-    if (!rc)
+    if (!rc) {
         (*out)->committed = b->committed;
+        (*out)->cfile = f;
+    }
     return rc;
 }
 

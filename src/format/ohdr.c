@@ -90,14 +90,21 @@ static int parse_chunk(c5_file *f, c5_ohdr *oh, c5_vec *msgs, c5_vec *conts, con
     return 0;
 }
 
-static int keep_chunk(c5_file *f, c5_ohdr *oh, uint8_t *buf)
+/* Keep a chunk's bytes, and its extent on disk (address and length of the
+ * whole block; for chunk 0 the data area) for the writer. */
+static int keep_chunk(c5_file *f, c5_ohdr *oh, uint8_t *buf, uint64_t caddr, uint64_t clen)
 {
     uint8_t **nc = c5_realloc(f, oh->chunks, (oh->nchunks + 1) * sizeof *nc);
-    if (!nc) {
+    if (nc)
+        oh->chunks = nc;
+    uint64_t *ne = nc ? c5_realloc(f, oh->extent, (oh->nchunks + 1) * 2 * sizeof *ne) : NULL;
+    if (!ne) {
         c5_free(f, buf);
         return c5_fail(f, C5_ENOMEM, oh->addr, "object header: out of memory");
     }
-    oh->chunks = nc;
+    oh->extent = ne;
+    oh->extent[2 * oh->nchunks] = caddr;
+    oh->extent[2 * oh->nchunks + 1] = clen;
     oh->chunks[oh->nchunks++] = buf;
     return 0;
 }
@@ -150,7 +157,7 @@ int c5_ohdr_load(c5_file *f, uint64_t addr, c5_ohdr **out)
         uint8_t *buf;
         if ((rc = c5_read_alloc(f, addr, total, "object header", &buf)))
             goto fail;
-        if ((rc = keep_chunk(f, oh, buf)))
+        if ((rc = keep_chunk(f, oh, buf, addr + hlen, csize)))
             goto fail;
         if ((rc = c5_check_sum(f, buf, (size_t)(hlen + csize), addr, "object header")))
             goto fail;
@@ -171,7 +178,7 @@ int c5_ohdr_load(c5_file *f, uint64_t addr, c5_ohdr **out)
         uint8_t *buf;
         if ((rc = c5_read_alloc(f, addr + 16, hsize, "object header", &buf)))
             goto fail;
-        if ((rc = keep_chunk(f, oh, buf)))
+        if ((rc = keep_chunk(f, oh, buf, addr + 16, hsize)))
             goto fail;
         if ((rc = parse_chunk(f, oh, &msgs, &conts, buf, (size_t)hsize, addr + 16)))
             goto fail;
@@ -192,7 +199,7 @@ int c5_ohdr_load(c5_file *f, uint64_t addr, c5_ohdr **out)
         uint8_t *buf;
         if ((rc = c5_read_alloc(f, caddr, clen, "object header continuation", &buf)))
             goto fail;
-        if ((rc = keep_chunk(f, oh, buf)))
+        if ((rc = keep_chunk(f, oh, buf, caddr, clen)))
             goto fail;
         if (oh->version == 2) {
             if (clen < 8 || memcmp(buf, "OCHK", 4) != 0) {
@@ -229,6 +236,7 @@ void c5_ohdr_free(c5_file *f, c5_ohdr *oh)
     for (size_t i = 0; i < oh->nchunks; i++)
         c5_free(f, oh->chunks[i]);
     c5_free(f, oh->chunks);
+    c5_free(f, oh->extent);
     c5_free(f, oh->msg);
     c5_free(f, oh);
 }
