@@ -79,7 +79,7 @@ static int snod_read(void *ud, const uint8_t *key, size_t keylen, uint64_t child
         return dup;
     if (dup)
         return c5_fail(f, C5_ECORRUPT, child, "symbol table node referenced twice");
-    size_t esz = 2 * (size_t)f->osz + 24;
+    size_t esz = (size_t)f->lsz + f->osz + 24;
     uint8_t hdr[8];
     int rc = c5_read(f, child, hdr, 8, "symbol table node");
     if (rc)
@@ -93,7 +93,7 @@ static int snod_read(void *ud, const uint8_t *key, size_t keylen, uint64_t child
     c5_rd r;
     c5_rd_init(&r, f, buf + 8, nsym * esz, child + 8, "symbol table entry");
     for (size_t i = 0; i < nsym && !rc; i++) {
-        uint64_t noff = c5_rd_addr(&r);
+        uint64_t noff = c5_rd_len(&r); /* a length, as libhdf5 writes it */
         uint64_t oh = c5_rd_addr(&r);
         uint32_t cache = c5_rd_u32(&r);
         c5_rd_skip(&r, 4);
