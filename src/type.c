@@ -129,13 +129,42 @@ int c5_type_float(c5_type **out, size_t size, c5_byteorder order)
     return 0;
 }
 
+/* File size of a variable-length element: 4-byte length, then a global
+ * heap ID (collection address, 4-byte object index). Types are built
+ * independently of any file, so this assumes the 8-byte addresses every
+ * writer uses by default; a file with other widths re-sizes it when the
+ * type is stored. */
+#define VLEN_DISK_SIZE (4 + 8 + 4)
+
+/* A variable-length string is a vlen of unsigned bytes (libhdf5 makes the
+ * base its native unsigned char); its memory form is char*. */
+static int vlen_string(c5_type **out, c5_strpad pad, c5_cset cset)
+{
+    c5_type *t = new_type(C5_CLASS_VLEN, VLEN_DISK_SIZE);
+    if (!t)
+        return C5_ENOMEM;
+    int rc = c5_type_integer(&t->base, 1, 0, C5_ORDER_LE);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    t->vlen_string = 1;
+    t->strpad = pad;
+    t->cset = cset;
+    *out = t;
+    return 0;
+}
+
 int c5_type_string(c5_type **out, size_t size, c5_strpad pad, c5_cset cset)
 {
     if (!out)
         return C5_EINVAL;
     *out = NULL;
-    if (size < 1 || size > UINT32_MAX || (unsigned)pad > C5_STR_SPACEPAD ||
-        (unsigned)cset > C5_CSET_UTF8)
+    if ((unsigned)pad > C5_STR_SPACEPAD || (unsigned)cset > C5_CSET_UTF8)
+        return C5_EINVAL;
+    if (size == C5_VARIABLE)
+        return vlen_string(out, pad, cset);
+    if (size < 1 || size > UINT32_MAX)
         return C5_EINVAL;
     c5_type *t = new_type(C5_CLASS_STRING, size);
     if (!t)
@@ -368,6 +397,169 @@ size_t c5_type_mem_size(const c5_type *t)
         return t->size;
     }
 }
+
+/* ---- constructors for writing ------------------------------------------ */
+
+int c5_type_enum(c5_type **out, const c5_type *base)
+{
+    if (!out)
+        return C5_EINVAL;
+    *out = NULL;
+    /* The datatype message holds enum values as integers of the base type. */
+    if (!base || base->cls != C5_CLASS_INTEGER || base->size < 1 || base->size > 8)
+        return C5_EINVAL;
+    c5_type *t = new_type(C5_CLASS_ENUM, base->size);
+    if (!t)
+        return C5_ENOMEM;
+    if (!(t->base = c5_type_dup(base))) {
+        free(t);
+        return C5_ENOMEM;
+    }
+    t->base->committed = C5_UNDEF;
+    t->order = base->order;
+    *out = t;
+    return 0;
+}
+
+int c5_type_enum_insert(c5_type *t, const char *name, const void *value)
+{
+    if (!t || t->cls != C5_CLASS_ENUM || !t->base || !name || !*name || !value)
+        return C5_EINVAL;
+    size_t vs = t->base->size;
+    /* libhdf5 refuses both a repeated name and a repeated value: either
+     * would make the name <-> value mapping ambiguous. */
+    for (int i = 0; i < t->nmemb; i++)
+        if (strcmp(t->memb[i].name, name) == 0 || memcmp(t->memb[i].value, value, vs) == 0)
+            return C5_EEXIST;
+    if (t->nmemb >= 0xffff)
+        return C5_ELIMIT;
+    c5_member *m = realloc(t->memb, (size_t)(t->nmemb + 1) * sizeof *m);
+    if (!m)
+        return C5_ENOMEM;
+    t->memb = m;
+    c5_member *nm = &m[t->nmemb];
+    memset(nm, 0, sizeof *nm);
+    nm->name = strdup(name);
+    nm->value = malloc(vs);
+    if (!nm->name || !nm->value) {
+        free(nm->name);
+        free(nm->value);
+        return C5_ENOMEM;
+    }
+    memcpy(nm->value, value, vs);
+    t->nmemb++;
+    return 0;
+}
+
+int c5_type_array(c5_type **out, const c5_type *base, int rank, const uint64_t *dims)
+{
+    if (!out)
+        return C5_EINVAL;
+    *out = NULL;
+    if (!base || !dims || rank < 1 || rank > C5_MAX_RANK || base->size == 0)
+        return C5_EINVAL;
+    /* Dimensions and the element size are 4-byte fields of the message. */
+    uint64_t n = base->size;
+    for (int i = 0; i < rank; i++)
+        if (dims[i] == 0 || dims[i] > UINT32_MAX || c5_mul_ovf(n, dims[i], &n) || n > UINT32_MAX)
+            return C5_EINVAL;
+    c5_type *t = new_type(C5_CLASS_ARRAY, (size_t)n);
+    if (!t)
+        return C5_ENOMEM;
+    if (!(t->base = c5_type_dup(base))) {
+        free(t);
+        return C5_ENOMEM;
+    }
+    t->base->committed = C5_UNDEF;
+    t->rank = rank;
+    for (int i = 0; i < rank; i++)
+        t->dims[i] = dims[i];
+    if (c5_type_mem_size(t) == SIZE_MAX) {
+        c5_type_close(t);
+        return C5_EINVAL;
+    }
+    *out = t;
+    return 0;
+}
+
+int c5_type_vlen(c5_type **out, const c5_type *base)
+{
+    if (!out)
+        return C5_EINVAL;
+    *out = NULL;
+    if (!base || base->size == 0 || base->native_vlstr || base->native_objref)
+        return C5_EINVAL;
+    c5_type *t = new_type(C5_CLASS_VLEN, VLEN_DISK_SIZE);
+    if (!t)
+        return C5_ENOMEM;
+    if (!(t->base = c5_type_dup(base))) {
+        free(t);
+        return C5_ENOMEM;
+    }
+    t->base->committed = C5_UNDEF;
+    *out = t;
+    return 0;
+}
+
+int c5_type_opaque(c5_type **out, size_t size, const char *tag)
+{
+    if (!out)
+        return C5_EINVAL;
+    *out = NULL;
+    if (!tag)
+        tag = "";
+    /* The message stores the tag padded to a multiple of 8 and that padded
+     * length in one byte: 248 is the longest tag that round-trips. */
+    if (size < 1 || size > UINT32_MAX || strlen(tag) > 248)
+        return C5_EINVAL;
+    c5_type *t = new_type(C5_CLASS_OPAQUE, size);
+    if (!t)
+        return C5_ENOMEM;
+    if (!(t->tag = strdup(tag))) {
+        free(t);
+        return C5_ENOMEM;
+    }
+    *out = t;
+    return 0;
+}
+
+int c5_type_bitfield(c5_type **out, size_t size, c5_byteorder order)
+{
+    if (!out)
+        return C5_EINVAL;
+    *out = NULL;
+    if (size < 1 || size > 8 || (order != C5_ORDER_LE && order != C5_ORDER_BE))
+        return C5_EINVAL;
+    c5_type *t = new_type(C5_CLASS_BITFIELD, size);
+    if (!t)
+        return C5_ENOMEM;
+    set_int(t, 0, order);
+    *out = t;
+    return 0;
+}
+
+int c5_type_reference(c5_type **out, c5_reftype which)
+{
+    if (!out)
+        return C5_EINVAL;
+    *out = NULL;
+    /* Sizes as libhdf5's H5T_STD_REF_OBJ (an address) and
+     * H5T_STD_REF_DSETREG (a global heap ID: address + 4-byte index). */
+    size_t size;
+    switch (which) {
+    case C5_REF_OBJECT: size = 8; break;
+    case C5_REF_REGION: size = 12; break;
+    default: return C5_EINVAL;
+    }
+    c5_type *t = new_type(C5_CLASS_REFERENCE, size);
+    if (!t)
+        return C5_ENOMEM;
+    t->reftype = which;
+    *out = t;
+    return 0;
+}
+
+uint64_t c5_type_committed(const c5_type *t) { return t ? t->committed : UINT64_MAX; }
 
 /* ---- queries ----------------------------------------------------------- */
 
