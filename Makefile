@@ -83,7 +83,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := fuzz/walk.c
 
-.PHONY: all bench deps clean check check-unit check-conformance check-api check-dump check-nolib check-fuzz check-mutate install fuzz fixtures
+.PHONY: all bench deps clean check check-unit check-conformance check-api check-dump check-nolib check-fuzz check-mutate check-write install fuzz fixtures
 all: $(B)/libcfive.a $(B)/libcfive.so $(B)/cfive
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h)
@@ -121,7 +121,13 @@ $(B)/mutate: tests/mutate.c fuzz/walk.c fuzz/walk.h $(B)/libcfive.a
 $(B)/apitest: tests/apitest.c $(B)/libcfive.a
 	$(CC) $(ALL_CFLAGS) -o $@ tests/apitest.c $(B)/libcfive.a $(LIBS)
 
-check: all check-unit check-fuzz check-conformance check-api check-dump check-mutate check-nolib
+$(B)/writetest: tests/writetest.c $(B)/libcfive.a
+	$(CC) $(ALL_CFLAGS) -o $@ tests/writetest.c $(B)/libcfive.a $(LIBS)
+
+$(B)/append_test: tests/append_test.c $(B)/libcfive.a
+	$(CC) $(ALL_CFLAGS) -o $@ tests/append_test.c $(B)/libcfive.a $(LIBS)
+
+check: all check-unit check-fuzz check-conformance check-api check-dump check-mutate check-write check-nolib
 	@echo "all test groups passed"
 
 check-unit: $(UNIT_BIN)
@@ -161,6 +167,12 @@ check-api: $(B)/apitest
 
 check-mutate: $(B)/mutate
 	B=$(B) tests/mutate.sh
+
+# Writing: appends to PyTables/h5py files; every API item checked by
+# h5py, h5dump and h5wasm.
+check-write: $(B)/append_test $(B)/writetest
+	tests/append.sh $(B)
+	tests/write_roundtrip.sh $(B)
 
 fixtures:
 	/usr/bin/python3 tests/gen_fixtures.py tests/fixtures/gen

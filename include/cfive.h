@@ -352,8 +352,10 @@ C5_API int c5_group_create(c5_object **out, c5_file *f, const char *path,
                            const c5_group_opts *opts);
 
 typedef enum {
-    C5_STORAGE_DEFAULT = 0,   /* chunked if chunk dims are given or a max dim
-                                 exceeds its dim, else contiguous */
+    C5_STORAGE_DEFAULT = 0,   /* chunked if chunk dims or filters are given or
+                                 a max dim exceeds its dim, else contiguous;
+                                 chunked without chunk dims picks them as
+                                 h5py does */
     C5_STORAGE_COMPACT = 1, C5_STORAGE_CONTIGUOUS = 2, C5_STORAGE_CHUNKED = 3,
     C5_STORAGE_VIRTUAL = 4    /* reported by c5_dataset_get_opts only */
 } c5_storage;

@@ -120,6 +120,10 @@ int c5_object_type(c5_type **out, c5_object *o)
         return rc;
     rc = c5_type_from_body(o->f, &b, out);
     c5_mbody_free(o->f, &b);
+    if (!rc) { /* the named type itself: datasets created with it refer to it */
+        (*out)->committed = o->addr;
+        (*out)->cfile = o->f;
+    }
     return rc;
 }
 

@@ -271,7 +271,7 @@ static int load_attr(void *ud, const uint8_t *p, size_t n, uint64_t addr, int64_
         c5_free(al->f, a.data);
         return rc;
     }
-    if (corder >= al->o->attr_next_corder)
+    if (al->o->attr_track && corder >= al->o->attr_next_corder)
         al->o->attr_next_corder = corder + 1;
     return 0;
 }
@@ -337,7 +337,7 @@ static int wobj_load(c5_file *f, uint64_t addr, c5_wobj **out)
                 o->gstyle = li.fheap != C5_UNDEF ? C5_GSTYLE_DENSE : C5_GSTYLE_COMPACT;
             }
             c5_mbody_free(f, &b);
-            continue;
+            break; /* kept: rewritten when the links change */
         }
         case C5_MSG_AINFO: {
             c5_ainfo ai;
@@ -347,9 +347,10 @@ static int wobj_load(c5_file *f, uint64_t addr, c5_wobj **out)
                 o->has_ainfo = 1;
                 o->attr_track = ai.track_corder;
                 o->attr_index = ai.index_corder;
+                o->attr_dense = ai.fheap != C5_UNDEF;
             }
             c5_mbody_free(f, &b);
-            continue;
+            break; /* kept: rewritten when the attributes change */
         }
         case C5_MSG_STAB:
             o->gstyle = C5_GSTYLE_STAB;
@@ -718,14 +719,8 @@ static int group_flush(c5_file *f, c5_wobj *o)
             e[i].name = l->name;
             e[i].addr = l->type == C5_LINK_HARD ? l->addr : C5_UNDEF;
             e[i].soft = l->type == C5_LINK_SOFT ? l->target : NULL;
-            /* cache a child group's symbol table like libhdf5 does when it
-             * is known here */
-            c5_wobj *c = l->type == C5_LINK_HARD ? reg_find(f, l->addr) : NULL;
-            if (c && c->gstyle == C5_GSTYLE_STAB && c->stab_btree && !c->links_dirty) {
-                e[i].cache_type = 1;
-                c5_put_le(e[i].scratch, c->stab_btree, 8);
-                c5_put_le(e[i].scratch + 8, c->stab_heap, 8);
-            }
+            /* no cached symbol table for child groups: their storage may
+             * move later in this very flush, and readers do not need it */
         }
         qsort(e, n, sizeof *e, cmp_ent);
         uint64_t bt, hp;
@@ -787,7 +782,12 @@ static int attrs_flush(c5_file *f, c5_wobj *o)
     if (!o->attrs_dirty)
         return 0;
     size_t n = o->attrs.n;
-    o->attr_dense = o->version == 2 && (n > o->max_compact || (o->attr_dense && n >= o->min_dense));
+    int big = 0; /* a message over 64 KiB fits only dense storage */
+    for (size_t i = 0; i < n; i++)
+        if (((c5_wattr *)o->attrs.v)[i].size > 65535)
+            big = 1;
+    o->attr_dense = o->version == 2 &&
+                    (big || n > o->max_compact || (o->attr_dense && n >= o->min_dense));
     c5_ainfo ai = {o->attr_track, o->attr_index, C5_UNDEF, C5_UNDEF, C5_UNDEF};
     int rc = 0;
     if (o->attr_dense) {

@@ -440,6 +440,87 @@ static int check_space(c5_file *f, const c5_space *s)
     return 0;
 }
 
+/* log2 and 2^y without libm (the library links only libc). */
+static double lg2(double x)
+{
+    int e = 0;
+    while (x >= 2) {
+        x /= 2;
+        e++;
+    }
+    while (x < 1) {
+        x *= 2;
+        e--;
+    }
+    double frac = 0, bit = 0.5;
+    for (int i = 0; i < 30; i++, bit /= 2) {
+        x *= x;
+        if (x >= 2) {
+            x /= 2;
+            frac += bit;
+        }
+    }
+    return e + frac;
+}
+
+static double exp2_(double y)
+{
+    double r = 1;
+    while (y >= 1) {
+        r *= 2;
+        y -= 1;
+    }
+    while (y < 0) {
+        r /= 2;
+        y += 1;
+    }
+    /* 2^y = e^(y ln 2) for y in [0, 1) */
+    double t = y * 0.6931471805599453, term = 1, sum = 1;
+    for (int k = 1; k < 20; k++) {
+        term *= t / k;
+        sum += term;
+    }
+    return r * sum;
+}
+
+/* Chunk dims when none are given, by the rule h5py uses: aim at a chunk
+ * of 16 KiB scaled by the dataset's size (8 KiB .. 1 MiB), halving the
+ * dims in turn from the first; unlimited or zero dims count as 1024. */
+static void guess_chunk(const c5_space *sp, size_t esz, c5_dataset_opts *o)
+{
+    const double base = 16 * 1024, lo = 8 * 1024, hi = 1024 * 1024;
+    double dsize = (double)esz;
+    uint64_t c[C5_MAX_RANK];
+    for (int i = 0; i < sp->rank; i++) {
+        c[i] = sp->dims[i] ? sp->dims[i] : 1024;
+        if (sp->maxdims[i] == C5_UNLIMITED && !sp->dims[i])
+            c[i] = 1024;
+        dsize *= (double)c[i];
+    }
+    double target = base * exp2_(lg2(dsize / (1024.0 * 1024.0)) * 0.30102999566398120);
+    if (target > hi)
+        target = hi;
+    if (target < lo)
+        target = lo;
+    for (int idx = 0;; idx++) {
+        double cb = (double)esz, n = 1;
+        for (int i = 0; i < sp->rank; i++) {
+            cb *= (double)c[i];
+            n *= (double)c[i];
+        }
+        double dev = cb > target ? (cb - target) / target : (target - cb) / target;
+        if ((cb < target || dev < 0.5) && cb < hi)
+            break;
+        if (n <= 1)
+            break;
+        int k = idx % sp->rank;
+        c[k] = (c[k] + 1) / 2;
+    }
+    o->chunk_rank = sp->rank;
+    for (int i = 0; i < sp->rank; i++)
+        o->chunk[i] = c[i];
+}
+
 /* Bytes of the layout v4 index-specific fields per index type. */
 static size_t idx_info_len(const c5_file *f, int type, int filtered)
 {
@@ -498,7 +579,8 @@ static int fill_msgs(c5_file *f, c5_wobj *o)
     c5_wdset *d = o->ds;
     c5_wr w;
     c5_wr_init(&w, f);
-    int rc = c5_fill_encode(&w, latest(f), d->alloc_time, d->fill_time, d->fill_defined, d->fill,
+    /* "defined" with no bytes is libhdf5's default fill value (zeros) */
+    int rc = c5_fill_encode(&w, latest(f), d->alloc_time, d->fill_time, 1, d->fill,
                             d->fill_defined ? d->esz : 0);
     if (!rc)
         rc = w.err ? w.err : c5_wobj_add_msg(f, o, C5_MSG_FILL, 0x01, w.buf, w.n);
@@ -557,7 +639,9 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
     d->chunks.esz = sizeof(c5_chunk_rec);
     d->chunks_sorted = 1;
     d->layout_version = latest(f) ? 4 : 3;
-    d->fill_time = opts->fill_time;
+    /* public C5_FILL_* (IFSET 0, ALLOC 1, NEVER 2) to the file's encoding
+     * (on allocation 0, never 1, if set 2) */
+    d->fill_time = opts->fill_time == C5_FILL_ALLOC ? 0 : opts->fill_time == C5_FILL_NEVER ? 1 : 2;
     int storage = opts->storage;
     int growable = 0;
     for (int i = 0; i < d->space.rank; i++)
@@ -592,6 +676,12 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
     } else if (storage == C5_STORAGE_CONTIGUOUS) {
         d->size = bytes;
     } else if (storage == C5_STORAGE_CHUNKED) {
+        c5_dataset_opts guessed;
+        if (d->space.cls == C5_SPACE_SIMPLE && opts->chunk_rank == 0) {
+            guessed = *opts;
+            guess_chunk(&d->space, d->esz, &guessed);
+            opts = &guessed;
+        }
         if (d->space.cls != C5_SPACE_SIMPLE || opts->chunk_rank != d->space.rank) {
             rc = c5_fail(f, C5_EINVAL, C5_UNDEF,
                          "\"%s\": chunked storage needs chunk dims of the dataset's rank", path);
@@ -779,7 +869,7 @@ static int wdset_load(c5_file *f, c5_wobj *o)
         d->cidx_type = l->version < 4 ? C5_CIDX_BTREE1 : l->index_type;
         d->layout_flags = l->flags;
         d->index_addr = l->addr;
-        if (l->idx_info_len <= sizeof d->idx_info) {
+        if (l->idx_info_len && l->idx_info_len <= sizeof d->idx_info) {
             memcpy(d->idx_info, l->idx_info, l->idx_info_len);
             d->idx_info_len = l->idx_info_len;
         }
@@ -917,7 +1007,9 @@ int c5_dataset_get_opts(c5_dataset_opts *out, c5_object *ds)
     if (ds->fill.defined && ds->type && ds->fill.size == ds->type->size)
         out->fill = ds->fill.value;
     out->alloc_time = ds->fill.alloc_time;
-    out->fill_time = ds->fill.write_time;
+    out->fill_time = ds->fill.write_time == 0   ? C5_FILL_ALLOC
+                     : ds->fill.write_time == 1 ? C5_FILL_NEVER
+                                                : C5_FILL_IFSET;
     return rc;
 }
 
@@ -984,6 +1076,12 @@ int c5_attr_write(c5_object *obj, const char *name, const c5_type *type, const c
     if (rc) {
         c5_wr_free(&w);
         return rc;
+    }
+    if (o->version == 1 && w.n > 65535) {
+        c5_wr_free(&w);
+        return c5_fail(f, C5_ELIMIT, obj->addr,
+                       "attribute \"%s\" of %zu bytes does not fit a version 1 object header "
+                       "(at most 65535 bytes; the latest format stores it densely)", name, w.n);
     }
     c5_wattr a = {NULL, 0, 0, 0, NULL};
     a.data = c5_wr_take(&w, &a.size);

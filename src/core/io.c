@@ -128,13 +128,15 @@ static bool out_of_file(const c5_file *f, uint64_t addr, uint64_t n)
         endp > f->phys_size)
         return true;
     rel_end = addr + n;
-    return f->eof_addr != C5_UNDEF && f->eof_addr != 0 && rel_end > f->eof_addr;
+    return !f->writable && f->eof_addr != C5_UNDEF && f->eof_addr != 0 && rel_end > f->eof_addr;
 }
 
 uint64_t c5_file_end(const c5_file *f)
 {
     uint64_t end = f->phys_size > f->base ? f->phys_size - f->base : 0;
-    if (f->eof_addr != C5_UNDEF && f->eof_addr != 0 && f->eof_addr < end)
+    /* a writable file's recorded end lags its allocations until the next
+     * flush: everything physically there is readable */
+    if (!f->writable && f->eof_addr != C5_UNDEF && f->eof_addr != 0 && f->eof_addr < end)
         end = f->eof_addr;
     return end;
 }
