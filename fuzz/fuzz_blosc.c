@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     enum { CHUNK = 1 << 18 };
-    c5_filter flt = {.id = 32001};
+    c5_pfilter flt = {.id = 32001};
     c5_filter_ctx ctx = {.elem_size = 1, .chunk_bytes = CHUNK, .chunk_addr = C5_UNDEF};
     uint8_t *out = NULL;
     size_t outn = 0;

@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static uint8_t d[CAP];
         size_t dn = 0;
         int rd = c5_zlib_inflate(C5_INFLATE_AUTO, data, size, d, CAP, &dn);
-        c5_filter flt = {.id = 1};
+        c5_pfilter flt = {.id = 1};
         c5_filter_ctx ctx = {.elem_size = 1, .chunk_bytes = 16, .chunk_addr = C5_UNDEF};
         uint8_t *out = NULL;
         size_t outn = 0;

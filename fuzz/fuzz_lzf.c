@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     enum { CHUNK = 1 << 20 };
     uint32_t cd[3] = {4, 261, CHUNK};
-    c5_filter flt = {.id = 32000, .flags = 1, .ncd = 3, .cd = cd};
+    c5_pfilter flt = {.id = 32000, .flags = 1, .ncd = 3, .cd = cd};
     c5_filter_ctx ctx = {.elem_size = 1, .chunk_bytes = CHUNK, .chunk_addr = C5_UNDEF};
     uint8_t *a = NULL, *b = NULL, *c = NULL;
     size_t an = 0, bn = 0, cn = 0;

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t chunk = ncd >= 5 ? (uint64_t)cd[2] * cd[4] : 0;
     if (chunk > (1u << 20))
         return 0;
-    c5_filter flt = {.id = 5, .ncd = ncd, .cd = cd};
+    c5_pfilter flt = {.id = 5, .ncd = ncd, .cd = cd};
     c5_filter_ctx ctx = {.elem_size = ncd >= 5 ? cd[4] : 1, .chunk_bytes = chunk,
                          .chunk_addr = C5_UNDEF};
     uint8_t *out = NULL;

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t chunk = c5_le(data + 1 + 4 * ncd, 4) & 0xFFFFF;
     const uint8_t *in = data + 5 + 4 * ncd;
     size_t n = size - 5 - 4 * ncd;
-    c5_filter flt = {.id = 4, .ncd = ncd, .cd = cd};
+    c5_pfilter flt = {.id = 4, .ncd = ncd, .cd = cd};
     c5_filter_ctx ctx = {.elem_size = 1, .chunk_bytes = chunk ? chunk : 1,
                          .chunk_addr = C5_UNDEF};
     uint8_t *a = NULL, *b = NULL;

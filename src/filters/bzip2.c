@@ -17,7 +17,7 @@
  * in the pipeline (fletcher32) appended before this one ran. */
 #define BZIP2_SLACK 64
 
-int c5_filter_bzip2(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
+int c5_filter_bzip2(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
                     uint8_t **out, size_t *outn)
 {
     (void)flt;
@@ -60,5 +60,48 @@ int c5_filter_bzip2(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_
     (void)n;
     return c5_fail(ctx->f, C5_ENOFILTER, ctx->chunk_addr,
                    "bzip2 filter (307): cfive was built without libbz2");
+#endif
+}
+
+/* ---- write side (needs libbz2) ---------------------------------------------
+ * As the plugins compress: one BZ2_bzBuffToBuffCompress call, block size
+ * cd[0] (1..9; 9 when absent), output room n + n / 100 + 600 (bzip2's
+ * documented worst case, so it never fails for size). */
+int c5_filter_bzip2_enc(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+                        size_t n, uint8_t **out, size_t *outn)
+{
+    *out = NULL;
+    *outn = 0;
+#ifdef C5_HAVE_BZIP2
+    c5_file *f = ctx->f;
+    int block = 9;
+    if (flt->ncd > 0 && flt->cd) {
+        if (flt->cd[0] < 1 || flt->cd[0] > 9)
+            return C5_EINVAL;
+        block = (int)flt->cd[0];
+    }
+    uint64_t cap = (uint64_t)n + n / 100 + 600;
+    if (cap > UINT_MAX)
+        return C5_ELIMIT;
+    uint8_t *buf = c5_malloc(f, (size_t)cap);
+    if (!buf)
+        return C5_ENOMEM;
+    unsigned int got = (unsigned int)cap;
+    int st = BZ2_bzBuffToBuffCompress((char *)buf, &got, (char *)(uintptr_t)in, (unsigned int)n,
+                                      block, 0, 0);
+    if (st != BZ_OK) {
+        c5_free(f, buf);
+        return st == BZ_MEM_ERROR ? C5_ENOMEM : st == BZ_OUTBUFF_FULL ? C5_ERANGE : C5_EINVAL;
+    }
+    uint8_t *shrunk = c5_realloc(f, buf, got);
+    *out = shrunk ? shrunk : buf;
+    *outn = got;
+    return 0;
+#else
+    (void)flt;
+    (void)ctx;
+    (void)in;
+    (void)n;
+    return C5_ENOFILTER;
 #endif
 }

@@ -112,7 +112,7 @@ int c5_zlib_inflate(c5_inflate_engine_t engine, const uint8_t *in, size_t n, uin
     }
 }
 
-int c5_filter_deflate(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+int c5_filter_deflate(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
                       size_t n, uint8_t **out, size_t *outn)
 {
     c5_file *f = ctx->f;

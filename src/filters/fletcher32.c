@@ -41,7 +41,7 @@ static uint32_t fletcher32(const uint8_t *p, size_t n)
     return (s2 << 16) | s1;
 }
 
-int c5_filter_fletcher32(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+int c5_filter_fletcher32(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
                          size_t n, uint8_t **out, size_t *outn)
 {
     c5_file *f = ctx->f;
@@ -69,5 +69,28 @@ int c5_filter_fletcher32(const c5_filter *flt, const c5_filter_ctx *ctx, const u
         memcpy(buf, in, len);
     *out = buf;
     *outn = len;
+    return 0;
+}
+
+/* ---- write side: the checksum appended, little-endian (libhdf5's
+ * UINT32ENCODE), never the pre-1.6.3 swapped form. */
+uint32_t c5_fletcher32(const uint8_t *p, size_t n) { return fletcher32(p, n); }
+
+int c5_filter_fletcher32_enc(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+                             size_t n, uint8_t **out, size_t *outn)
+{
+    (void)flt;
+    *out = NULL;
+    *outn = 0;
+    if (n > SIZE_MAX - 4)
+        return C5_ELIMIT;
+    uint8_t *dst = c5_malloc(ctx->f, n + 4);
+    if (!dst)
+        return C5_ENOMEM;
+    if (n)
+        memcpy(dst, in, n);
+    c5_put_le(dst + n, fletcher32(in, n), 4);
+    *out = dst;
+    *outn = n + 4;
     return 0;
 }

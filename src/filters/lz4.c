@@ -126,7 +126,7 @@ static uint64_t be_u(const uint8_t *p, unsigned k)
     return v;
 }
 
-int c5_filter_lz4(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
+int c5_filter_lz4(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
                   uint8_t **out, size_t *outn)
 {
     (void)flt;
@@ -192,4 +192,75 @@ int c5_filter_lz4(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t 
 fail:
     c5_free(f, buf);
     return rc;
+}
+
+/* ---- write side ----------------------------------------------------------
+ * As the plugin writes it: blocks of cd[0] bytes (1 GiB when absent or 0,
+ * clamped to the chunk), each stored raw when LZ4 does not make it
+ * smaller. The chunk may grow by the 12 + 4 * blocks bytes of framing;
+ * chunks above 2 GiB fail, as in the plugin. liblz4 compresses when the
+ * build has it, else the built-in block compressor. */
+static void put_be(uint8_t *p, uint64_t v, unsigned k)
+{
+    for (unsigned i = 0; i < k; i++)
+        p[i] = (uint8_t)(v >> (8 * (k - 1 - i)));
+}
+
+int c5_filter_lz4_enc(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+                      size_t n, uint8_t **out, size_t *outn)
+{
+    c5_file *f = ctx->f;
+    *out = NULL;
+    *outn = 0;
+    if (n > INT32_MAX)
+        return C5_ELIMIT;
+    size_t bsize = flt->ncd > 0 && flt->cd && flt->cd[0] > 0 ? flt->cd[0] : (size_t)1 << 30;
+    if (bsize > n)
+        bsize = n;
+    size_t nblocks = n ? (n - 1) / bsize + 1 : 0;
+    size_t cap = 12 + nblocks * 4 + n;
+    uint8_t *buf = c5_malloc(f, cap);
+#ifndef C5_HAVE_LZ4
+    void *work = c5_malloc(f, C5_LZ_WORK);
+    if (!work) {
+        c5_free(f, buf);
+        return C5_ENOMEM;
+    }
+#endif
+    if (!buf) {
+#ifndef C5_HAVE_LZ4
+        c5_free(f, work);
+#endif
+        return C5_ENOMEM;
+    }
+    put_be(buf, n, 8);
+    put_be(buf + 8, bsize, 4);
+    size_t op = 12;
+    for (size_t b = 0; b < nblocks; b++) {
+        size_t at = b * bsize, len = n - at < bsize ? n - at : bsize;
+        /* Room for one byte less than the block: anything longer is
+         * stored raw. */
+#ifdef C5_HAVE_LZ4
+        int got = len > 1 ? LZ4_compress_default((const char *)in + at, (char *)buf + op + 4,
+                                                 (int)len, (int)(len - 1))
+                          : 0;
+        size_t csize = got > 0 ? (size_t)got : 0;
+#else
+        size_t csize = len > 1 ? c5_lz4_block_compress(in + at, len, buf + op + 4, len - 1, work)
+                               : 0;
+#endif
+        if (!csize) {
+            memcpy(buf + op + 4, in + at, len);
+            csize = len;
+        }
+        put_be(buf + op, csize, 4);
+        op += 4 + csize;
+    }
+#ifndef C5_HAVE_LZ4
+    c5_free(f, work);
+#endif
+    uint8_t *shrunk = c5_realloc(f, buf, op);
+    *out = shrunk ? shrunk : buf;
+    *outn = op;
+    return 0;
 }

@@ -64,7 +64,7 @@ static int lzf_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, siz
     return 0;
 }
 
-int c5_filter_lzf(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
+int c5_filter_lzf(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
                   uint8_t **out, size_t *outn)
 {
     c5_file *f = ctx->f;
@@ -101,4 +101,35 @@ int c5_filter_lzf(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t 
                            (unsigned long long)limit);
         cap = cap > limit / 2 ? limit : cap * 2;
     }
+}
+
+/* ---- write side ----------------------------------------------------------
+ * Like h5py's filter: the output may be at most as long as the input
+ * (lzf_compress into a buffer of nbytes); otherwise the filter fails and,
+ * being optional, leaves the chunk raw with its mask bit set. An empty
+ * chunk fails the same way (liblzf compresses nothing to nothing). */
+int c5_filter_lzf_enc(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+                      size_t n, uint8_t **out, size_t *outn)
+{
+    (void)flt;
+    c5_file *f = ctx->f;
+    *out = NULL;
+    *outn = 0;
+    if (n == 0)
+        return C5_ERANGE;
+    if (n >= UINT32_MAX)
+        return C5_ELIMIT;
+    uint8_t *buf = c5_malloc(f, n);
+    void *work = c5_malloc(f, C5_LZ_WORK);
+    size_t got = buf && work ? c5_lzf_compress(in, n, buf, n, work) : 0;
+    int rc = !buf || !work ? C5_ENOMEM : got ? 0 : C5_ERANGE;
+    c5_free(f, work);
+    if (rc) {
+        c5_free(f, buf);
+        return rc;
+    }
+    uint8_t *shrunk = c5_realloc(f, buf, got);
+    *out = shrunk ? shrunk : buf;
+    *outn = got;
+    return 0;
 }

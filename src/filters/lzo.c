@@ -32,7 +32,7 @@ static int u32_matches(const uint8_t *p, uint32_t v)
 }
 #endif
 
-int c5_filter_lzo(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
+int c5_filter_lzo(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
                   uint8_t **out, size_t *outn)
 {
     (void)flt;
@@ -76,5 +76,49 @@ int c5_filter_lzo(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t 
     (void)n;
     return c5_fail(ctx->f, C5_ENOFILTER, ctx->chunk_addr,
                    "lzo filter (305): cfive was built without liblzo2");
+#endif
+}
+
+/* ---- write side (needs liblzo2) ------------------------------------------------
+ * PyTables' lzo_deflate: LZO1X-1 into n + n / 8 + 128 + 3 bytes, no trailer
+ * (PyTables 0.8 and later), and a failure when the result is not smaller
+ * than the chunk: the optional filter then leaves it raw. */
+int c5_filter_lzo_enc(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+                      size_t n, uint8_t **out, size_t *outn)
+{
+    (void)flt;
+    *out = NULL;
+    *outn = 0;
+#ifdef C5_HAVE_LZO
+    c5_file *f = ctx->f;
+    if (n == 0)
+        return C5_ERANGE;
+    if (n > SIZE_MAX / 2)
+        return C5_ELIMIT;
+    size_t cap = n + n / 8 + 128 + 3;
+    uint8_t *buf = c5_malloc(f, cap);
+    void *work = c5_malloc(f, LZO1X_1_MEM_COMPRESS);
+    int rc = buf && work ? 0 : C5_ENOMEM;
+    lzo_uint got = (lzo_uint)cap;
+    /* lzo_init only checks the library's build; it keeps no state. */
+    if (!rc && (lzo_init() != LZO_E_OK ||
+                lzo1x_1_compress(in, (lzo_uint)n, buf, &got, work) != LZO_E_OK))
+        rc = C5_EINVAL;
+    if (!rc && got >= n)
+        rc = C5_ERANGE;
+    c5_free(f, work);
+    if (rc) {
+        c5_free(f, buf);
+        return rc;
+    }
+    uint8_t *shrunk = c5_realloc(f, buf, got);
+    *out = shrunk ? shrunk : buf;
+    *outn = (size_t)got;
+    return 0;
+#else
+    (void)ctx;
+    (void)in;
+    (void)n;
+    return C5_ENOFILTER;
 #endif
 }

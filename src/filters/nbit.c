@@ -292,7 +292,7 @@ static void nb_atomic(uint8_t *e, const nb_op *o, nb_bits *b)
     }
 }
 
-int c5_filter_nbit(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
+int c5_filter_nbit(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
                    uint8_t **out, size_t *outn)
 {
     *out = NULL;

@@ -90,7 +90,7 @@ int c5_pipeline_decode(c5_file *f, const c5_mbody *b, c5_pipeline *out)
         c5_rd_skip(&r, 6);
     int rc = 0;
     for (unsigned i = 0; i < nf && !r.err; i++) {
-        c5_filter *flt = &out->f[i];
+        c5_pfilter *flt = &out->f[i];
         uint64_t at = c5_rd_pos(&r);
         flt->id = c5_rd_u16(&r);
         unsigned namelen = (version == 1 || flt->id >= 256) ? c5_rd_u16(&r) : 0;
@@ -163,7 +163,7 @@ int c5_pipeline_apply(const c5_pipeline *p, uint32_t mask, const c5_filter_ctx *
     for (int i = nf - 1; i >= 0; i--) {
         if (mask & (1u << i))
             continue; /* not applied to this chunk */
-        const c5_filter *flt = &p->f[i];
+        const c5_pfilter *flt = &p->f[i];
         int k = find_filter(flt->id);
         if (k < 0 || !filters[k].fn) {
             /* Like libhdf5, a filter recorded as applied must be undone,

@@ -1,4 +1,4 @@
-/* Scale-offset filter (filter ID 6), decode side.
+/* Scale-offset filter (filter ID 6): decoding, and encoding (at the end).
  *
  * Spec: IV.A.2.l "Data Storage - Filter Pipeline Message" names the
  * filter; parameters and stream follow libhdf5's H5Zscaleoffset.c (User's
@@ -99,7 +99,7 @@ static void so_store(uint8_t *e, unsigned size, int be, uint64_t v)
         e[be ? size - 1 - i : i] = (uint8_t)(v >> (8 * i));
 }
 
-int c5_filter_scaleoffset(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+int c5_filter_scaleoffset(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
                           size_t n, uint8_t **out, size_t *outn)
 {
     *out = NULL;
@@ -234,4 +234,347 @@ int c5_filter_scaleoffset(const c5_filter *flt, const c5_filter_ctx *ctx, const 
     *out = o;
     *outn = (size_t)total;
     return 0;
+}
+
+/* ==== write side ===========================================================
+ * libhdf5's scale-offset compression (H5Z__filter_scaleoffset with
+ * H5Z__scaleoffset_precompress_i and _fd), reproduced byte for byte.
+ * Integers:
+ *   - factor (cd[1], minimum bits) equal to the width: the chunk is left
+ *     as is (no header);
+ *   - factor 0: the minimum bits are computed per chunk from the span of
+ *     the values, elements equal to the fill value excluded when it is
+ *     defined (they are stored as all ones, so the span gets one more
+ *     code): minbits = ceil(log2(span + 1)) (+ 1 code with a fill value);
+ *     a span within 2 of the type's range gives full width;
+ *   - full width from the computation: header, then the elements verbatim
+ *     little-endian (the minimum field is then 0, as in libhdf5);
+ *   - else each value minus the minimum (modulo the width; the fill value
+ *     as all ones) in minbits bits, most significant first, after the
+ *     21-byte header; the stored size is 21 + floor(nelem * minbits / 8)
+ *     + 1, libhdf5's allocation, one byte more than needed at times.
+ * Floating point (D-scaling, factor D = decimal digits kept): each value
+ * becomes round(x * 10^D - min * 10^D), computed in the type's own
+ * precision as libhdf5 does (float arithmetic for floats), stored as an
+ * integer of the same size; minbits = ceil(log2(span + 1)) with span =
+ * round(max * 10^D - min * 10^D) + 1 (one more code for a fill value,
+ * whose elements -- those within 10^-D of it -- become all ones); a span
+ * past 2^31 (floats) or 2^63 (doubles) gives full width, the values then
+ * stored verbatim with a zero minimum. The minimum field holds min's bits.
+ * Rounding (half away from zero) and powers of ten are computed without
+ * libm, correctly rounded like glibc's (see so_pow10). */
+
+/* ceil(log2(v)) for v >= 1; 0 for v <= 1. */
+static unsigned so_log2ceil(uint64_t v)
+{
+    unsigned k = 0;
+    uint64_t p = 1;
+    while (p < v && k < 64) {
+        p <<= 1;
+        k++;
+    }
+    return k;
+}
+
+static uint64_t so_load(const uint8_t *e, unsigned size, int be)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint64_t)e[be ? size - 1 - i : i] << (8 * i);
+    return v;
+}
+
+/* round() / roundf(): half away from zero, without libm. Values of 2^52
+ * (2^23) and more are integers already; NaN and infinities pass through. */
+static double so_round(double x)
+{
+    if (!(x > -4503599627370496.0 && x < 4503599627370496.0))
+        return x;
+    double t = (double)(int64_t)x, frac = x - t; /* both exact */
+    return frac >= 0.5 ? t + 1 : frac <= -0.5 ? t - 1 : t;
+}
+
+static float so_roundf(float x)
+{
+    if (!(x > -8388608.0f && x < 8388608.0f))
+        return x;
+    float t = (float)(int32_t)x, frac = x - t;
+    return frac >= 0.5f ? t + 1 : frac <= -0.5f ? t - 1 : t;
+}
+
+/* lround / llround: the rounded value as a 64-bit integer; out of range
+ * and NaN give INT64_MIN, as x86's conversion does (never UB). */
+static int64_t so_llround(double x)
+{
+    double r = so_round(x);
+    return r >= -9223372036854775808.0 && r < 9223372036854775808.0 ? (int64_t)r : INT64_MIN;
+}
+
+static double so_fabs(double x) { return x < 0 ? -x : x; }
+static float so_fabsf(float x) { return x < 0 ? -x : x; }
+
+/* Header, then the codes (low minbits bits each, most significant bit
+ * first) or, at full width, the elements verbatim little-endian. */
+static int so_output(c5_file *f, const uint8_t *in, uint32_t nelem, unsigned size, int be,
+                     unsigned minbits, uint64_t minval, const uint64_t *codes, uint8_t **out,
+                     size_t *outn)
+{
+    unsigned width = size * 8;
+    size_t n = (size_t)nelem * size;
+    size_t total = SO_HEADER + (minbits == width ? n : (size_t)((uint64_t)n * minbits / width) + 1);
+    uint8_t *o = c5_calloc(f, 1, total);
+    if (!o)
+        return C5_ENOMEM;
+    c5_put_le(o, minbits, 4);
+    o[4] = 8;
+    c5_put_le(o + 5, minval, 8);
+    uint8_t *dst = o + SO_HEADER;
+    if (minbits == width) {
+        for (uint32_t i = 0; i < nelem; i++)
+            c5_put_le(dst + (size_t)i * size, so_load(in + (size_t)i * size, size, be), size);
+    } else if (minbits > 0) {
+        uint64_t acc = 0;
+        unsigned nacc = 0;
+        size_t pos = 0;
+        for (uint32_t i = 0; i < nelem; i++) {
+            uint64_t v = codes[i];
+            /* at most 32 bits per step keep the accumulator within 64 */
+            unsigned left = minbits;
+            while (left) {
+                unsigned k = left > 32 ? left - 32 : left;
+                left -= k;
+                acc = (acc << k) | ((v >> left) & ((UINT64_C(1) << k) - 1));
+                nacc += k;
+                while (nacc >= 8) {
+                    nacc -= 8;
+                    dst[pos++] = (uint8_t)(acc >> nacc);
+                }
+            }
+        }
+        if (nacc)
+            dst[pos] = (uint8_t)(acc << (8 - nacc));
+    }
+    *out = o;
+    *outn = total;
+    return 0;
+}
+
+/* Integers: minimum bits, minimum and codes. */
+static void so_prep_int(const uint8_t *in, uint32_t nelem, unsigned size, int be, int is_signed,
+                        int filavail, uint64_t fill, unsigned *minbits_io, uint64_t *minval_out,
+                        uint64_t *codes)
+{
+    unsigned width = size * 8, minbits = *minbits_io;
+    uint64_t wmask = width == 64 ? UINT64_MAX : (UINT64_C(1) << width) - 1;
+    uint64_t sbit = UINT64_C(1) << (width - 1);
+    fill &= wmask;
+    /* Order-preserving key: signed values compare as unsigned once their
+     * sign bit is flipped. */
+#define KEY(v) (is_signed ? ((v) ^ sbit) : (v))
+    uint64_t min = 0, max = 0, minval = 0;
+    int have = 0, full = 0;
+    for (uint32_t i = 0; i < nelem; i++) {
+        uint64_t v = so_load(in + (size_t)i * size, size, be);
+        if (filavail && v == fill)
+            continue;
+        if (!have || KEY(v) < KEY(min))
+            min = v;
+        if (!have || KEY(v) > KEY(max))
+            max = v;
+        have = 1;
+    }
+#undef KEY
+    if (minbits == 0) {
+        uint64_t span1 = (max - min) & wmask; /* span - 1 */
+        if (span1 > wmask - 2) {
+            full = 1;
+            minbits = width;
+            /* libhdf5 records the minimum only in this one case. */
+            if (size == 1 && is_signed && !filavail)
+                minval = min;
+        } else {
+            minbits = so_log2ceil(span1 + 1 + (filavail ? 1 : 0));
+        }
+    }
+    if (!full)
+        minval = min;
+    if (is_signed && (minval & sbit))
+        minval |= ~wmask; /* stored sign-extended to 64 bits */
+    if (minbits < width) {
+        uint64_t allones = (UINT64_C(1) << minbits) - 1;
+        for (uint32_t i = 0; i < nelem; i++) {
+            uint64_t v = so_load(in + (size_t)i * size, size, be);
+            codes[i] = filavail && v == fill ? allones : ((v - min) & wmask & allones);
+        }
+    }
+    *minbits_io = minbits;
+    *minval_out = minval;
+}
+
+/* Floating point, D-scaling: minimum bits, minimum and codes. */
+static void so_prep_float(const uint8_t *in, uint32_t nelem, unsigned size, int be, int32_t D,
+                          int filavail, uint64_t fillbits, unsigned *minbits_out,
+                          uint64_t *minval_out, uint64_t *codes)
+{
+    unsigned width = size * 8, minbits;
+    double eps = so_pow10(-D); /* the fill test of the min/max scan: double */
+    if (size == 4) {
+        float p = so_pow10f(D), peps = so_pow10f(-D), fill = 0, min = 0, max = 0, x;
+        uint32_t u = (uint32_t)fillbits;
+        memcpy(&fill, &u, 4);
+        uint32_t i = 0;
+#define ELEM(k) (u = (uint32_t)so_load(in + (size_t)(k) * 4, 4, be), memcpy(&x, &u, 4), x)
+        if (filavail) {
+            while (i < nelem && so_fabs((double)(ELEM(i) - fill)) < eps)
+                i++;
+            if (i < nelem)
+                min = max = ELEM(i);
+            for (; i < nelem; i++) {
+                float v = ELEM(i);
+                if (so_fabs((double)(v - fill)) < eps)
+                    continue;
+                if (v > max)
+                    max = v;
+                if (v < min)
+                    min = v;
+            }
+        } else if (nelem) {
+            min = max = ELEM(0);
+            for (i = 0; i < nelem; i++) {
+                float v = ELEM(i);
+                if (v > max)
+                    max = v;
+                if (v < min)
+                    min = v;
+            }
+        }
+        float range = max * p - min * p;
+        if (so_roundf(range) > 2147483648.0f) {
+            *minbits_out = width; /* verbatim, minimum left 0 */
+            *minval_out = 0;
+            return;
+        }
+        uint64_t span = (uint64_t)(so_llround((double)so_roundf(range)) + 1);
+        minbits = so_log2ceil(filavail ? span + 1 : span);
+        if (minbits != width) {
+            uint32_t allones = (uint32_t)((UINT64_C(1) << minbits) - 1);
+            for (i = 0; i < nelem; i++) {
+                float v = ELEM(i);
+                if (filavail && so_fabsf(v - fill) < peps)
+                    codes[i] = allones;
+                else
+                    codes[i] = (uint32_t)(int32_t)so_llround((double)so_roundf(v * p - min * p));
+            }
+        }
+#undef ELEM
+        memcpy(&u, &min, 4);
+        *minval_out = u;
+    } else {
+        double p = so_pow10(D), fill = 0, min = 0, max = 0, x;
+        uint64_t u = fillbits;
+        memcpy(&fill, &u, 8);
+        uint32_t i = 0;
+#define ELEM(k) (u = so_load(in + (size_t)(k) * 8, 8, be), memcpy(&x, &u, 8), x)
+        if (filavail) {
+            while (i < nelem && so_fabs(ELEM(i) - fill) < eps)
+                i++;
+            if (i < nelem)
+                min = max = ELEM(i);
+            for (; i < nelem; i++) {
+                double v = ELEM(i);
+                if (so_fabs(v - fill) < eps)
+                    continue;
+                if (v > max)
+                    max = v;
+                if (v < min)
+                    min = v;
+            }
+        } else if (nelem) {
+            min = max = ELEM(0);
+            for (i = 0; i < nelem; i++) {
+                double v = ELEM(i);
+                if (v > max)
+                    max = v;
+                if (v < min)
+                    min = v;
+            }
+        }
+        double range = max * p - min * p;
+        if (so_round(range) > 9223372036854775808.0) {
+            *minbits_out = width;
+            *minval_out = 0;
+            return;
+        }
+        uint64_t span = (uint64_t)so_llround(range) + 1;
+        minbits = so_log2ceil(filavail ? span + 1 : span);
+        if (minbits != width) {
+            uint64_t allones = (UINT64_C(1) << minbits) - 1;
+            for (i = 0; i < nelem; i++) {
+                double v = ELEM(i);
+                if (filavail && so_fabs(v - fill) < eps)
+                    codes[i] = allones;
+                else
+                    codes[i] = (uint64_t)so_llround(v * p - min * p);
+            }
+        }
+#undef ELEM
+        memcpy(&u, &min, 8);
+        *minval_out = u;
+    }
+    *minbits_out = minbits;
+}
+
+int c5_filter_scaleoffset_enc(const c5_pfilter *flt, const c5_filter_ctx *ctx,
+                              const uint8_t *in, size_t n, uint8_t **out, size_t *outn)
+{
+    c5_file *f = ctx->f;
+    *out = NULL;
+    *outn = 0;
+    const uint32_t *cd = flt->cd;
+    if (flt->ncd != SO_NPARMS || !cd)
+        return C5_EINVAL;
+    uint32_t stype = cd[0], nelem = cd[2], cls = cd[3], size = cd[4], sign = cd[5],
+             order = cd[6];
+    int32_t factor = (int32_t)cd[1];
+    int filavail = cd[7] == 1;
+    uint64_t fill = (uint64_t)cd[8] | (uint64_t)cd[9] << 32;
+    if (order > 1 || cls > 1)
+        return C5_EINVAL;
+    if (cls == 0 ? (stype != 2 || (size != 1 && size != 2 && size != 4 && size != 8))
+                 : (size != 4 && size != 8))
+        return C5_EINVAL;
+    if (cls == 1 && stype != 0)
+        return stype == 1 ? C5_EUNSUPPORTED : C5_EINVAL; /* E-scaling: never in libhdf5 */
+    unsigned width = size * 8;
+    if (cls == 0) {
+        if (factor < 0)
+            factor = 0;
+        if ((uint32_t)factor > width)
+            return C5_EINVAL;
+        if ((uint32_t)factor == width) { /* libhdf5 leaves such chunks alone */
+            uint8_t *o = c5_malloc(f, n);
+            if (!o)
+                return C5_ENOMEM;
+            if (n)
+                memcpy(o, in, n);
+            *out = o;
+            *outn = n;
+            return 0;
+        }
+    }
+    if ((uint64_t)nelem * size != n)
+        return C5_EINVAL;
+    uint64_t *codes = c5_malloc(f, (size_t)nelem * sizeof *codes);
+    if (!codes)
+        return C5_ENOMEM;
+    int be = order == 1;
+    unsigned minbits = cls == 0 ? (unsigned)factor : 0;
+    uint64_t minval = 0;
+    if (cls == 0)
+        so_prep_int(in, nelem, size, be, sign == 1, filavail, fill, &minbits, &minval, codes);
+    else
+        so_prep_float(in, nelem, size, be, factor, filavail, fill, &minbits, &minval, codes);
+    int rc = so_output(f, in, nelem, size, be, minbits, minval, codes, out, outn);
+    c5_free(f, codes);
+    return rc;
 }

@@ -91,7 +91,7 @@ static void unshuffle_any(uint8_t *restrict dst, const uint8_t *restrict src, si
     }
 }
 
-int c5_filter_shuffle(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+int c5_filter_shuffle(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
                       size_t n, uint8_t **out, size_t *outn)
 {
     c5_file *f = ctx->f;
@@ -120,6 +120,119 @@ int c5_filter_shuffle(const c5_filter *flt, const c5_filter_ctx *ctx, const uint
         if (n > done)
             memcpy(dst + done, in + done, n - done);
     }
+    *out = dst;
+    *outn = n;
+    return 0;
+}
+
+/* ---- write side ----------------------------------------------------------
+ * The inverse transposition: byte j of element i goes to plane j at i. */
+#define SHUFFLE_FIXED(S)                                                                       \
+    static void shuffle_##S(uint8_t *restrict dst, const uint8_t *restrict src, size_t nelem) \
+    {                                                                                          \
+        for (size_t i = 0; i < nelem; i++)                                                     \
+            for (size_t j = 0; j < (S); j++)                                                   \
+                dst[j * nelem + i] = src[i * (S) + j];                                         \
+    }
+SHUFFLE_FIXED(2)
+#ifndef __SSE2__
+SHUFFLE_FIXED(4)
+SHUFFLE_FIXED(8)
+#else
+/* 16 elements per step: a 16 x S byte matrix transposed with unpack
+ * instructions. Each round of unpacking two registers' low and high
+ * halves interleaves them; log2(16) = 4 rounds turn rows into columns. */
+static inline void transpose_rounds(__m128i *v, int nreg, int rounds)
+{
+    __m128i t[8];
+    for (int r = 0; r < rounds; r++) {
+        int h = nreg / 2;
+        for (int k = 0; k < h; k++) {
+            t[2 * k] = _mm_unpacklo_epi8(v[k], v[k + h]);
+            t[2 * k + 1] = _mm_unpackhi_epi8(v[k], v[k + h]);
+        }
+        for (int k = 0; k < nreg; k++)
+            v[k] = t[k];
+    }
+}
+
+static void shuffle_4(uint8_t *restrict dst, const uint8_t *restrict src, size_t nelem)
+{
+    size_t i = 0;
+    for (; i + 16 <= nelem; i += 16) {
+        /* 4 registers of 4 elements each; after 4 rounds of pairing (k,
+         * k+2) register j holds byte j of all 16 elements. */
+        __m128i v[4];
+        for (int k = 0; k < 4; k++)
+            v[k] = _mm_loadu_si128((const __m128i *)(src + i * 4 + 16 * (size_t)k));
+        transpose_rounds(v, 4, 4);
+        for (int j = 0; j < 4; j++)
+            _mm_storeu_si128((__m128i *)(dst + (size_t)j * nelem + i), v[j]);
+    }
+    for (; i < nelem; i++)
+        for (size_t j = 0; j < 4; j++)
+            dst[j * nelem + i] = src[i * 4 + j];
+}
+
+static void shuffle_8(uint8_t *restrict dst, const uint8_t *restrict src, size_t nelem)
+{
+    size_t i = 0;
+    for (; i + 16 <= nelem; i += 16) {
+        __m128i v[8];
+        for (int k = 0; k < 8; k++)
+            v[k] = _mm_loadu_si128((const __m128i *)(src + i * 8 + 16 * (size_t)k));
+        transpose_rounds(v, 8, 4);
+        for (int j = 0; j < 8; j++)
+            _mm_storeu_si128((__m128i *)(dst + (size_t)j * nelem + i), v[j]);
+    }
+    for (; i < nelem; i++)
+        for (size_t j = 0; j < 8; j++)
+            dst[j * nelem + i] = src[i * 8 + j];
+}
+#endif
+
+static void shuffle_any(uint8_t *restrict dst, const uint8_t *restrict src, size_t nelem, size_t s)
+{
+    for (size_t j = 0; j < s; j++) {
+        uint8_t *plane = dst + j * nelem;
+        const uint8_t *p = src + j;
+        for (size_t i = 0; i < nelem; i++, p += s)
+            plane[i] = *p;
+    }
+}
+
+void c5_byte_shuffle(uint8_t *restrict dst, const uint8_t *restrict src, size_t n, size_t s)
+{
+    size_t nelem = s ? n / s : 0;
+    if (s <= 1 || nelem <= 1) {
+        if (n)
+            memcpy(dst, src, n);
+        return;
+    }
+    switch (s) {
+    case 2: shuffle_2(dst, src, nelem); break;
+    case 4: shuffle_4(dst, src, nelem); break;
+    case 8: shuffle_8(dst, src, nelem); break;
+    default: shuffle_any(dst, src, nelem, s); break;
+    }
+    size_t done = nelem * s;
+    if (n > done)
+        memcpy(dst + done, src + done, n - done);
+}
+
+/* libhdf5 (H5Z__filter_shuffle) leaves the chunk as is for an element size
+ * of 1 or a single element: never a failure. */
+int c5_filter_shuffle_enc(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+                          size_t n, uint8_t **out, size_t *outn)
+{
+    *out = NULL;
+    *outn = 0;
+    if (flt->ncd < 1 || !flt->cd || flt->cd[0] == 0)
+        return C5_EINVAL;
+    uint8_t *dst = c5_malloc(ctx->f, n);
+    if (!dst)
+        return C5_ENOMEM;
+    c5_byte_shuffle(dst, in, n, flt->cd[0]);
     *out = dst;
     *outn = n;
     return 0;

@@ -77,7 +77,7 @@ static int sz_bad(const c5_filter_ctx *ctx, const char *why)
     return c5_fail(ctx->f, C5_ECORRUPT, ctx->chunk_addr, "szip filter: %s", why);
 }
 
-static int sz_setup(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
+static int sz_setup(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
                     sz_params *p)
 {
     const uint32_t *cd = flt->cd;
@@ -339,7 +339,7 @@ static size_t sz_decode(const sz_params *p, const uint8_t *in, size_t n, uint8_t
     return done;
 }
 
-int c5_filter_szip_builtin(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
+int c5_filter_szip_builtin(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in,
                            size_t n, uint8_t **out, size_t *outn)
 {
     *out = NULL;
@@ -408,7 +408,7 @@ fail:
     return rc;
 }
 
-int c5_filter_szip(const c5_filter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
+int c5_filter_szip(const c5_pfilter *flt, const c5_filter_ctx *ctx, const uint8_t *in, size_t n,
                    uint8_t **out, size_t *outn)
 {
 #ifdef C5_HAVE_LIBAEC

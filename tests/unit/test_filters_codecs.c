@@ -88,13 +88,13 @@ static uint8_t *slurp(const char *path, size_t *n)
     return b;
 }
 
-typedef int (*decode_fn)(const c5_filter *, const c5_filter_ctx *, const uint8_t *, size_t,
+typedef int (*decode_fn)(const c5_pfilter *, const c5_filter_ctx *, const uint8_t *, size_t,
                          uint8_t **, size_t *);
 
 static int run(decode_fn fn, const uint8_t *in, size_t n, uint64_t chunk_bytes, uint8_t **out,
                size_t *outn)
 {
-    c5_filter flt = {0};
+    c5_pfilter flt = {0};
     c5_filter_ctx ctx = {0};
     ctx.chunk_bytes = chunk_bytes;
     ctx.chunk_addr = 4096;

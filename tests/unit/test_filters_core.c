@@ -326,9 +326,9 @@ static void ref_shuffle(uint8_t *dst, const uint8_t *src, size_t n, size_t s)
             dst[j * ne + i] = src[i * s + j];
 }
 
-static c5_filter mkfilter(uint16_t id, uint16_t flags, size_t ncd, uint32_t *cd)
+static c5_pfilter mkfilter(uint16_t id, uint16_t flags, size_t ncd, uint32_t *cd)
 {
-    c5_filter f;
+    c5_pfilter f;
     memset(&f, 0, sizeof f);
     f.id = id;
     f.flags = flags;
@@ -647,7 +647,7 @@ START_TEST(test_filters_deflate_grows_past_expected_chunk_size)
 {
     uint8_t t[4096];
     size_t tn = text(t, sizeof t, 60);
-    c5_filter flt = mkfilter(1, 1, 0, NULL);
+    c5_pfilter flt = mkfilter(1, 1, 0, NULL);
     uint64_t sizes[] = {0, 1, 10, 2089, 2090, 100000};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         c5_filter_ctx ctx = mkctx(NULL, 1, sizes[i]);
@@ -687,7 +687,7 @@ END_TEST
 
 START_TEST(test_filters_fletcher32_odd_and_even_h5py_chunks)
 {
-    c5_filter flt = mkfilter(3, 0, 0, NULL);
+    c5_pfilter flt = mkfilter(3, 0, 0, NULL);
     c5_filter_ctx ctx = mkctx(NULL, 1, 77);
     uint8_t *out;
     size_t on;
@@ -715,7 +715,7 @@ END_TEST
 
 START_TEST(test_filters_fletcher32_swapped_accepted_damage_rejected)
 {
-    c5_filter flt = mkfilter(3, 0, 0, NULL);
+    c5_pfilter flt = mkfilter(3, 0, 0, NULL);
     c5_filter_ctx ctx = mkctx(NULL, 1, 77);
     uint8_t v[sizeof vec_fletcher_odd];
     uint8_t *out;
@@ -782,7 +782,7 @@ START_TEST(test_filters_shuffle_inverts_for_every_size_and_tail)
             size_t s = sizes[a], n = lens[b];
             ref_shuffle(sh, src, n, s);
             uint32_t cd = (uint32_t)s;
-            c5_filter flt = mkfilter(2, 1, 1, &cd);
+            c5_pfilter flt = mkfilter(2, 1, 1, &cd);
             c5_filter_ctx ctx = mkctx(NULL, 1, n);
             uint8_t *out;
             size_t on;
@@ -798,7 +798,7 @@ START_TEST(test_filters_shuffle_inverts_for_every_size_and_tail)
             c5_free(NULL, out);
         }
     uint32_t zero = 0;
-    c5_filter flt = mkfilter(2, 1, 1, &zero);
+    c5_pfilter flt = mkfilter(2, 1, 1, &zero);
     c5_filter_ctx ctx = mkctx(NULL, 1, 8);
     uint8_t *out;
     size_t on;
@@ -814,7 +814,7 @@ START_TEST(test_filters_lzf_h5py_chunk_and_growth)
     uint64_t hints[][2] = {{40000, 40000}, {100, 0}, {0, 0}, {0, 40000}, {0, 1}};
     for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++) {
         cd[2] = (uint32_t)hints[h][0];
-        c5_filter flt = mkfilter(32000, 1, 3, cd);
+        c5_pfilter flt = mkfilter(32000, 1, 3, cd);
         c5_filter_ctx ctx = mkctx(NULL, 8, hints[h][1]);
         uint8_t *out;
         size_t on;
@@ -831,7 +831,7 @@ END_TEST
 START_TEST(test_filters_lzf_malformed_rejected)
 {
     uint32_t cd[3] = {4, 261, 64};
-    c5_filter flt = mkfilter(32000, 1, 3, cd);
+    c5_pfilter flt = mkfilter(32000, 1, 3, cd);
     c5_filter_ctx ctx = mkctx(NULL, 1, 64);
     static const struct {
         uint8_t b[8];

@@ -21,7 +21,7 @@
 
 
 typedef struct fx_case {
-    c5_filter flt;
+    c5_pfilter flt;
     uint32_t cd[256];
     c5_filter_ctx ctx;
     const uint8_t *in, *exp, *mask;
@@ -181,7 +181,7 @@ END_TEST
 START_TEST(test_filters_numeric_nbit_atomic_le_by_hand)
 {
     uint32_t cd[8] = {8, 0, 3, 1, 2, 0, 12, 2};
-    c5_filter flt = {.id = 5, .ncd = 8, .cd = cd};
+    c5_pfilter flt = {.id = 5, .ncd = 8, .cd = cd};
     c5_filter_ctx ctx = {.elem_size = 2, .chunk_bytes = 6, .chunk_addr = C5_UNDEF};
     /* values 0xABC, 0x123, 0xFFF -> bits ABC 123 FFF -> bytes AB C1 23 FF F0 */
     const uint8_t in[] = {0xAB, 0xC1, 0x23, 0xFF, 0xF0};
@@ -222,7 +222,7 @@ START_TEST(test_filters_numeric_nbit_rejects_bad_parameters)
         {{5, 0, 2, 4, 4}, 5},                    /* no-op at the top */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        c5_filter flt = {.id = 5, .ncd = bad[i].n, .cd = bad[i].cd};
+        c5_pfilter flt = {.id = 5, .ncd = bad[i].n, .cd = bad[i].cd};
         ck_assert_msg(c5_filter_nbit(&flt, &ctx, in, sizeof in, &out, &outn) == C5_ECORRUPT,
                       "case %zu accepted", i);
         ck_assert_ptr_null(out);
@@ -233,7 +233,7 @@ END_TEST
 START_TEST(test_filters_numeric_nbit_full_precision_passes_through)
 {
     uint32_t cd[8] = {8, 1, 2, 1, 4, 0, 32, 0};
-    c5_filter flt = {.id = 5, .ncd = 8, .cd = cd};
+    c5_pfilter flt = {.id = 5, .ncd = 8, .cd = cd};
     c5_filter_ctx ctx = {.elem_size = 4, .chunk_bytes = 8, .chunk_addr = C5_UNDEF};
     const uint8_t in[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     uint8_t *out = NULL;
@@ -263,7 +263,7 @@ END_TEST
 START_TEST(test_filters_numeric_scaleoffset_int_by_hand)
 {
     uint32_t cd[20] = {2, 0, 4, 0, 2, 1, 1, 1, 99};
-    c5_filter flt = {.id = 6, .ncd = 20, .cd = cd};
+    c5_pfilter flt = {.id = 6, .ncd = 20, .cd = cd};
     c5_filter_ctx ctx = {.elem_size = 2, .chunk_bytes = 8, .chunk_addr = C5_UNDEF};
     uint8_t in[23] = {3, 0, 0, 0, 8};
     uint64_t mv = (uint64_t)-5;
@@ -293,7 +293,7 @@ START_TEST(test_filters_numeric_scaleoffset_rejects_bad_parameters)
     size_t outn = 0;
     c5_filter_ctx ctx = {.elem_size = 4, .chunk_bytes = 16, .chunk_addr = C5_UNDEF};
     uint32_t good[20] = {2, 0, 4, 0, 4, 1, 0, 0};
-    c5_filter flt = {.id = 6, .ncd = 20, .cd = good};
+    c5_pfilter flt = {.id = 6, .ncd = 20, .cd = good};
     ck_assert_int_eq(c5_filter_scaleoffset(&flt, &ctx, in, sizeof in, &out, &outn), 0);
     free(out);
     out = NULL;
@@ -358,7 +358,7 @@ END_TEST
 START_TEST(test_filters_numeric_szip_blocks_by_hand)
 {
     uint32_t cd[4] = {4 | 8 | 128, 8, 8, 16};
-    c5_filter flt = {.id = 4, .ncd = 4, .cd = cd};
+    c5_pfilter flt = {.id = 4, .ncd = 4, .cd = cd};
     c5_filter_ctx ctx = {.elem_size = 1, .chunk_bytes = 16, .chunk_addr = C5_UNDEF};
     /* id 111 + 8 raw bytes 1..8; id 010 (k=1) + FS of 0,1,0,1,2,0,0,3 + low bits 1,0,1,0,1,1,0,1 */
     uint8_t in[4 + 32] = {16, 0, 0, 0};
@@ -420,7 +420,7 @@ START_TEST(test_filters_numeric_szip_rejects_bad_parameters)
         {141, 4, 8, 0xFFFFFFFF}, /* scanline size that wraps around */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        c5_filter flt = {.id = 4, .ncd = 4, .cd = bad[i]};
+        c5_pfilter flt = {.id = 4, .ncd = 4, .cd = bad[i]};
         ck_assert_msg(c5_filter_szip(&flt, &ctx, in, sizeof in, &out, &outn) == C5_ECORRUPT,
                       "case %zu accepted", i);
         ck_assert_msg(c5_filter_szip_builtin(&flt, &ctx, in, sizeof in, &out, &outn) ==
@@ -429,7 +429,7 @@ START_TEST(test_filters_numeric_szip_rejects_bad_parameters)
         ck_assert_ptr_null(out);
     }
     uint32_t cd[4] = {141, 8, 16, 8};
-    c5_filter flt = {.id = 4, .ncd = 4, .cd = cd};
+    c5_pfilter flt = {.id = 4, .ncd = 4, .cd = cd};
     in[0] = 15; /* not a whole number of 16-bit samples */
     ck_assert_int_eq(c5_filter_szip_builtin(&flt, &ctx, in, sizeof in, &out, &outn), C5_ECORRUPT);
     in[0] = 0;
