@@ -124,6 +124,9 @@ $(B)/apitest: tests/apitest.c $(B)/libcfive.a
 $(B)/writetest: tests/writetest.c $(B)/libcfive.a
 	$(CC) $(ALL_CFLAGS) -o $@ tests/writetest.c $(B)/libcfive.a $(LIBS)
 
+$(B)/filter_encode_tool: tests/filter_encode_tool.c $(B)/libcfive.a
+	$(CC) $(ALL_CFLAGS) -o $@ tests/filter_encode_tool.c $(B)/libcfive.a $(LIBS)
+
 $(B)/append_test: tests/append_test.c $(B)/libcfive.a
 	$(CC) $(ALL_CFLAGS) -o $@ tests/append_test.c $(B)/libcfive.a $(LIBS)
 
@@ -170,7 +173,8 @@ check-mutate: $(B)/mutate
 
 # Writing: appends to PyTables/h5py files; every API item checked by
 # h5py, h5dump and h5wasm.
-check-write: $(B)/append_test $(B)/writetest
+check-write: $(B)/append_test $(B)/writetest $(B)/filter_encode_tool
+	/usr/bin/python3 tests/filter_encode_vs_h5py.py $(B)/filter_encode_tool
 	tests/append.sh $(B)
 	tests/write_roundtrip.sh $(B)
 

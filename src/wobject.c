@@ -709,7 +709,8 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
         g->chunk_bytes = cb;
         if (opts->nfilters &&
             ((rc = c5_pipeline_from_public(f, opts->filters, opts->nfilters, &d->pipe)) ||
-             (rc = c5_pipeline_set_local(f, &d->pipe, d->type, g->rank, g->chunk))))
+             (rc = c5_pipeline_set_local_fill(f, &d->pipe, d->type, g->rank, g->chunk,
+                                              opts->fill))))
             goto fail;
         g->filtered = d->pipe.n > 0;
     } else {

@@ -12,7 +12,19 @@ pkgs=(
     python3-h5py python3-tables python3-netcdf4 python3-numpy
     hdf5-filter-plugin hdf5-filter-plugin-blosc-serial hdf5-plugin-lzf
     libclang-rt-14-dev
+    nodejs npm
 )
+
+# h5wasm (libhdf5 2.0 compiled to WebAssembly) from npm: the second, stricter
+# reader of the files cfive writes (tests/package.json).
+npm_install() {
+    (cd "$(dirname "$0")" && npm install --no-audit --no-fund --loglevel=error) ||
+        echo "install_deps: npm install failed; h5wasm checks will be skipped" >&2
+}
+if [ "${1:-}" = "--npm" ]; then
+    npm_install
+    exit 0
+fi
 
 if [ "${1:-}" = "--list" ]; then
     echo "${pkgs[*]}"
@@ -32,3 +44,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update
 $sudo apt-get install -y --no-install-recommends "${pkgs[@]}"
+npm_install
