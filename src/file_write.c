@@ -970,6 +970,34 @@ static int sb_write(c5_file *f)
 
 /* ---- flush -------------------------------------------------------------- */
 
+/* After a flush, objects with nothing pending are dropped from memory
+ * (they load again from the file when next changed), so a writer that
+ * flushes now and then holds only what changed since. */
+static void evict_clean(c5_file *f)
+{
+    struct c5_wstate *w = f->w;
+    c5_wobj **keep = w->nobj ? c5_malloc(f, w->nobj * sizeof *keep) : NULL;
+    if (!keep)
+        return; /* nothing to do, or no memory: keep everything */
+    size_t n = 0;
+    for (size_t i = 0; i < w->cap; i++) {
+        c5_wobj *o = w->obj[i];
+        if (!o)
+            continue;
+        w->obj[i] = NULL;
+        bool busy = o->dirty || o->links_dirty || o->attrs_dirty ||
+                    (o->ds && (o->ds->dirty || o->ds->npending));
+        if (busy)
+            keep[n++] = o;
+        else
+            wobj_free(f, o);
+    }
+    w->nobj = 0;
+    for (size_t i = 0; i < n; i++)
+        reg_add(f, keep[i]); /* fits: the table held them all before */
+    c5_free(f, keep);
+}
+
 static int flush(c5_file *f)
 {
     struct c5_wstate *w = f->w;
@@ -1023,6 +1051,7 @@ static int flush(c5_file *f)
     if (!rc) {
         w->dirty = 0;
         w->gen++;
+        evict_clean(f);
         if (f->ccache) { /* rewritten chunks: drop decoded copies */
             uint64_t b = f->opts.chunk_cache_bytes ? f->opts.chunk_cache_bytes : 64ull << 20;
             c5_ccache_set_budget(f, f->ccache, 0);

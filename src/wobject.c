@@ -607,7 +607,7 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
         return rc;
     if (type->native_vlstr || type->native_objref || type->size == 0)
         return c5_fail(f, C5_EINVAL, C5_UNDEF, "\"%s\": not a file datatype", path);
-    c5_dataset_opts dflt;
+    c5_dataset_opts dflt, guessed; /* guessed: chunk dims chosen here */
     memset(&dflt, 0, sizeof dflt);
     if (!opts)
         opts = &dflt;
@@ -676,7 +676,6 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
     } else if (storage == C5_STORAGE_CONTIGUOUS) {
         d->size = bytes;
     } else if (storage == C5_STORAGE_CHUNKED) {
-        c5_dataset_opts guessed;
         if (d->space.cls == C5_SPACE_SIMPLE && opts->chunk_rank == 0) {
             guessed = *opts;
             guess_chunk(&d->space, d->esz, &guessed);
