@@ -786,6 +786,16 @@ static int attrs_flush(c5_file *f, c5_wobj *o)
     for (size_t i = 0; i < n; i++)
         if (((c5_wattr *)o->attrs.v)[i].size > 65535)
             big = 1;
+    if (big && o->version == 1) {
+        /* Only a version 2 header can point at dense attribute storage
+         * (libhdf5 copies such objects the same way into files of the
+         * compatible format). A v2 prefix of the same chunk 0 size fits
+         * in the v1 header's space: 6 + width + 4 <= 16. */
+        uint64_t cap = o->chunk0_size;
+        o->version = 2;
+        o->ohflags = (uint8_t)(cap < 256 ? 0 : cap < 65536 ? 1 : 2);
+        o->has_ainfo = 1;
+    }
     o->attr_dense = o->version == 2 &&
                     (big || n > o->max_compact || (o->attr_dense && n >= o->min_dense));
     c5_ainfo ai = {o->attr_track, o->attr_index, C5_UNDEF, C5_UNDEF, C5_UNDEF};

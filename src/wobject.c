@@ -1077,12 +1077,6 @@ int c5_attr_write(c5_object *obj, const char *name, const c5_type *type, const c
         c5_wr_free(&w);
         return rc;
     }
-    if (o->version == 1 && w.n > 65535) {
-        c5_wr_free(&w);
-        return c5_fail(f, C5_ELIMIT, obj->addr,
-                       "attribute \"%s\" of %zu bytes does not fit a version 1 object header "
-                       "(at most 65535 bytes; the latest format stores it densely)", name, w.n);
-    }
     c5_wattr a = {NULL, 0, 0, 0, NULL};
     a.data = c5_wr_take(&w, &a.size);
     c5_wattr *old = find_attr(o, name, NULL);
