@@ -192,6 +192,8 @@ typedef struct c5_link {
     int64_t corder;          /* creation order, if has_corder */
     int has_corder;
     int cset;                /* 0 ASCII, 1 UTF-8 */
+    size_t udlen;            /* user-defined (type >= 65): the value is the
+                                udlen bytes at target */
 } c5_link;
 
 /* Called once per link; strings are valid during the call only. Return
@@ -441,6 +443,10 @@ C5_API int c5_regref_read(c5_file *f, const void *ref, uint64_t *obj, void **sel
                           size_t *sel_len);
 C5_API int c5_regref_make(c5_file *f, void *ref_out, uint64_t obj, const void *sel,
                           size_t sel_len);
+
+/* A user-defined link of class `type` (65..255) holding n opaque bytes. */
+C5_API int c5_link_user(c5_file *f, const char *path, int type, const void *data, size_t n,
+                        unsigned flags);
 
 /* Remove a link (the object's space is not reclaimed). */
 C5_API int c5_link_delete(c5_file *f, const char *path);

@@ -227,7 +227,14 @@ int c5_group_lookup(c5_object *g, const char *name, c5_linkrec *out)
     int fail = 0;
     *out = *l;
     out->name = dup_opt(f, l->name, &fail);
-    out->target = dup_opt(f, l->target, &fail);
+    if (l->udlen && l->target) { /* opaque bytes: copy them all */
+        if ((out->target = c5_malloc(f, l->udlen + 1)))
+            memcpy(out->target, l->target, l->udlen + 1);
+        else
+            fail = 1;
+    } else {
+        out->target = dup_opt(f, l->target, &fail);
+    }
     out->target_file = dup_opt(f, l->target_file, &fail);
     if (fail) {
         c5_linkrec_free(f, out);
@@ -246,6 +253,7 @@ static void to_public(const c5_linkrec *l, c5_link *o)
     o->corder = l->corder;
     o->has_corder = l->has_corder;
     o->cset = l->cset;
+    o->udlen = l->udlen;
 }
 
 static int cmp_corder(const void *a, const void *b)

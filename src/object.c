@@ -244,7 +244,7 @@ int c5_link_lookup(c5_object *base, const char *path, c5_link_cb cb, void *ud)
     if (rc)
         return rc;
     c5_link pub = {l.name, l.type, l.addr, l.target, l.target_file, l.corder, l.has_corder,
-                   l.cset};
+                   l.cset, l.udlen};
     rc = cb(ud, &pub);
     c5_linkrec_free(parent->f, &l);
     c5_object_close(parent);

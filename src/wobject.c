@@ -176,7 +176,7 @@ static int resolve_parent(c5_file *f, const char *path, unsigned flags, c5_wobj 
             c5_wobj *g;
             if ((rc = c5_wgroup_new(f, flags & C5_CREATE_TRACK_ORDER, &g)))
                 return rc;
-            c5_linkrec nl = {c5_strdup(f, name), C5_LINK_HARD, g->addr, NULL, NULL, 0, 0, 0};
+            c5_linkrec nl = {c5_strdup(f, name), C5_LINK_HARD, g->addr, NULL, NULL, 0, 0, 0, 0};
             if (!nl.name)
                 return C5_ENOMEM;
             if ((rc = add_link(f, cur, &nl)))
@@ -234,7 +234,7 @@ int c5_group_create(c5_object **out, c5_file *f, const char *path, const c5_grou
         return c5_fail(f, C5_EEXIST, parent->addr, "\"%s\" already exists", path);
     if ((rc = c5_wgroup_new(f, flags, &g)))
         return rc;
-    c5_linkrec l = {c5_strdup(f, name), C5_LINK_HARD, g->addr, NULL, NULL, 0, 0, 0};
+    c5_linkrec l = {c5_strdup(f, name), C5_LINK_HARD, g->addr, NULL, NULL, 0, 0, 0, 0};
     if (!l.name)
         return C5_ENOMEM;
     if ((rc = add_link(f, parent, &l)))
@@ -272,7 +272,7 @@ int c5_link_hard(c5_file *f, const char *path, c5_object *target, unsigned flags
 {
     if (!target || !f || target->f != f)
         return C5_EINVAL;
-    c5_linkrec l = {NULL, C5_LINK_HARD, target->addr, NULL, NULL, 0, 0, 0};
+    c5_linkrec l = {NULL, C5_LINK_HARD, target->addr, NULL, NULL, 0, 0, 0, 0};
     int rc = link_common(f, path, flags, &l);
     if (rc)
         return rc;
@@ -288,7 +288,7 @@ int c5_link_soft(c5_file *f, const char *path, const char *target, unsigned flag
 {
     if (!target || !f)
         return C5_EINVAL;
-    c5_linkrec l = {NULL, C5_LINK_SOFT, C5_UNDEF, c5_strdup(f, target), NULL, 0, 0, 0};
+    c5_linkrec l = {NULL, C5_LINK_SOFT, C5_UNDEF, c5_strdup(f, target), NULL, 0, 0, 0, 0};
     if (!l.target)
         return C5_ENOMEM;
     return link_common(f, path, flags, &l);
@@ -300,11 +300,25 @@ int c5_link_external(c5_file *f, const char *path, const char *file, const char 
     if (!file || !objpath || !f)
         return C5_EINVAL;
     c5_linkrec l = {NULL, C5_LINK_EXTERNAL, C5_UNDEF, c5_strdup(f, objpath), c5_strdup(f, file),
-                    0, 0, 0};
+                    0, 0, 0, 0};
     if (!l.target || !l.target_file) {
         c5_linkrec_free(f, &l);
         return C5_ENOMEM;
     }
+    return link_common(f, path, flags, &l);
+}
+
+int c5_link_user(c5_file *f, const char *path, int type, const void *data, size_t n,
+                 unsigned flags)
+{
+    if (!f || type <= C5_LINK_EXTERNAL || type > 255 || (n && !data) || n > 65535)
+        return C5_EINVAL;
+    c5_linkrec l = {NULL, type, C5_UNDEF, c5_malloc(f, n + 1), NULL, 0, 0, 0, n};
+    if (!l.target)
+        return C5_ENOMEM;
+    if (n)
+        memcpy(l.target, data, n);
+    l.target[n] = 0;
     return link_common(f, path, flags, &l);
 }
 
@@ -405,7 +419,7 @@ int c5_type_commit(c5_object **out, c5_file *f, const char *path, const c5_type 
     c5_wr_free(&w);
     if (rc)
         return rc;
-    c5_linkrec l = {c5_strdup(f, name), C5_LINK_HARD, o->addr, NULL, NULL, 0, 0, 0};
+    c5_linkrec l = {c5_strdup(f, name), C5_LINK_HARD, o->addr, NULL, NULL, 0, 0, 0, 0};
     if (!l.name)
         return C5_ENOMEM;
     if ((rc = add_link(f, parent, &l)))
@@ -778,7 +792,7 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
         c5_wobj_discard(f, o);
         return rc;
     }
-    c5_linkrec l = {c5_strdup(f, name), C5_LINK_HARD, o->addr, NULL, NULL, 0, 0, 0};
+    c5_linkrec l = {c5_strdup(f, name), C5_LINK_HARD, o->addr, NULL, NULL, 0, 0, 0, 0};
     if (!l.name)
         return C5_ENOMEM;
     if ((rc = add_link(f, parent, &l)))
@@ -1010,6 +1024,18 @@ int c5_dataset_get_opts(c5_dataset_opts *out, c5_object *ds)
     out->fill_time = ds->fill.write_time == 0   ? C5_FILL_ALLOC
                      : ds->fill.write_time == 1 ? C5_FILL_NEVER
                                                 : C5_FILL_IFSET;
+    /* Without a (new-style) fill value message the times are libhdf5's
+     * defaults: fill if set, allocation by layout. */
+    size_t fpos = 0;
+    c5_mbody fb;
+    if (c5_ohdr_find(f, ds->oh, C5_MSG_FILL, &fpos, &fb) == 0) {
+        c5_mbody_free(f, &fb);
+    } else {
+        out->fill_time = C5_FILL_IFSET;
+        out->alloc_time = out->storage == C5_STORAGE_COMPACT    ? C5_ALLOC_EARLY
+                          : out->storage == C5_STORAGE_CHUNKED ? C5_ALLOC_INCR
+                                                               : C5_ALLOC_LATE;
+    }
     return rc;
 }
 

@@ -109,6 +109,8 @@ typedef struct c5_linkrec {
     int64_t corder;
     int has_corder;
     int cset;
+    size_t udlen;          /* user-defined links: bytes of the value held
+                              in target (NUL-terminated copy) */
 } c5_linkrec;
 int c5_link_decode(c5_file *f, const uint8_t *p, size_t n, uint64_t addr, c5_linkrec *out);
 void c5_linkrec_free(c5_file *f, c5_linkrec *l);

@@ -303,7 +303,16 @@ int c5_link_decode(c5_file *f, const uint8_t *p, size_t n, uint64_t addr, c5_lin
     } else {
         size_t l = c5_rd_u16(&r);
         const uint8_t *d = c5_rd_bytes(&r, l);
-        if (d && out->type == C5_LINK_EXTERNAL) {
+        if (d && out->type != C5_LINK_EXTERNAL) {
+            /* a user-defined link's value: opaque bytes */
+            if (!(out->target = c5_malloc(f, l + 1)))
+                r.err = c5_fail(f, C5_ENOMEM, addr, "out of memory");
+            else {
+                memcpy(out->target, d, l);
+                out->target[l] = 0;
+                out->udlen = l;
+            }
+        } else if (d && out->type == C5_LINK_EXTERNAL) {
             /* 1 byte version/flags, file name NUL, object path NUL */
             const uint8_t *e = d + l;
             const uint8_t *fn = d + 1;

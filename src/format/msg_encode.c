@@ -245,7 +245,7 @@ int c5_link_encode(c5_wr *w, const c5_linkrec *l, int store_corder)
         if (vlen > 0xffff)
             return efail(w, C5_EINVAL, what, "external link value longer than 65535");
     } else if (l->type != C5_LINK_HARD) {
-        vlen = l->target ? strlen(l->target) : 0;
+        vlen = l->udlen ? l->udlen : l->target ? strlen(l->target) : 0;
         if (vlen > 0xffff)
             return efail(w, C5_EINVAL, what, "link value longer than 65535");
     }
