@@ -177,6 +177,11 @@ C5_API uint64_t c5_object_addr(const c5_object *o);
 /* The file the object lives in (differs from the opening file after an
  * external link). Borrowed. */
 C5_API c5_file *c5_object_file(const c5_object *o);
+/* The object's comment (h5dump's COMMENT): *out is malloc'd, or NULL when
+ * the object has none. */
+C5_API int c5_object_comment(c5_object *o, char **out);
+/* Set (or with NULL remove) the comment of an object of a writable file. */
+C5_API int c5_object_set_comment(c5_object *o, const char *comment);
 
 /* ---- links ------------------------------------------------------------ */
 

@@ -822,6 +822,14 @@ static int conv_string(const cctx *c, const c5_type *src, const c5_type *dst, co
         uint32_t cnt;
         uint8_t *data;
         size_t nb;
+        /* libhdf5 stores a NULL string with no heap object (address 0),
+         * an empty one as an empty heap object: keep them apart */
+        uint64_t haddr = c5_le(in + i * is + 4, c->osz);
+        if (dst->cls != C5_CLASS_STRING && (haddr == 0 || haddr == mask_bits(8 * c->osz))) {
+            char *null = NULL;
+            memcpy(out + i * os, &null, sizeof null);
+            continue;
+        }
         if ((rc = vl_fetch(c, in + i * is, src->base->size, &cnt, &data, &nb)) != 0)
             break;
         size_t len = (size_t)cnt * src->base->size;

@@ -231,7 +231,7 @@ int c5_wobj_set_msg(c5_file *f, c5_wobj *o, uint16_t type, uint8_t flags, const 
     return 0;
 }
 
-static void wobj_del_msg(c5_file *f, c5_wobj *o, uint16_t type)
+void c5_wobj_del_msg(c5_file *f, c5_wobj *o, uint16_t type)
 {
     c5_wmsg *v = o->msgs.v;
     size_t k = 0;
@@ -697,7 +697,7 @@ static int group_flush(c5_file *f, c5_wobj *o)
                 /* libhdf5 turns a symbol-table group into a link-message
                  * group when a link needs what a symbol table cannot hold */
                 o->gstyle = C5_GSTYLE_COMPACT;
-                wobj_del_msg(f, o, C5_MSG_STAB);
+                c5_wobj_del_msg(f, o, C5_MSG_STAB);
                 if (!c5_wobj_find_msg(o, C5_MSG_GINFO)) {
                     c5_wr w;
                     c5_wr_init(&w, f);
@@ -1116,6 +1116,7 @@ void c5_w_free(c5_file *f)
         wobj_free(f, w->obj[i]);
     c5_free(f, w->obj);
     c5_free(f, w->sb);
+    c5_free(f, w->namebuf);
     c5_free(f, w);
     f->w = NULL;
 }

@@ -100,6 +100,32 @@ void c5_object_close(c5_object *o)
     c5_file_release(f);
 }
 
+int c5_object_comment(c5_object *o, char **out)
+{
+    if (!o || !out)
+        return C5_EINVAL;
+    *out = NULL;
+    int rc = c5_object_sync(o);
+    if (rc)
+        return rc;
+    size_t pos = 0;
+    c5_mbody b;
+    rc = c5_ohdr_find(o->f, o->oh, C5_MSG_COMMENT, &pos, &b);
+    if (rc == C5_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    size_t n = 0;
+    while (n < b.n && b.p[n])
+        n++;
+    if ((*out = malloc(n + 1))) {
+        memcpy(*out, b.p, n);
+        (*out)[n] = 0;
+    }
+    c5_mbody_free(o->f, &b);
+    return *out ? 0 : C5_ENOMEM;
+}
+
 c5_objkind c5_object_kind(const c5_object *o) { return o->kind; }
 uint64_t c5_object_addr(const c5_object *o) { return o->addr; }
 c5_file *c5_object_file(const c5_object *o) { return o->f; }

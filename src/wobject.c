@@ -135,12 +135,24 @@ int c5_wgroup_new(c5_file *f, unsigned flags, c5_wobj **out)
 /* Resolve the parent group of path's last component, creating missing
  * groups when asked. *name points into path. */
 static int resolve_parent(c5_file *f, const char *path, unsigned flags, c5_wobj **parent,
-                          char *name, size_t name_cap)
+                          char **namep)
 {
     c5_wobj *cur;
     int rc = c5_wobj_get(f, f->root_addr, &cur);
     if (rc)
         return rc;
+    /* the components are copied to a per-file scratch buffer; *namep
+     * (the last one) stays valid until the next call */
+    size_t need = strlen(path) + 1;
+    if (need > f->w->namecap) {
+        char *nb = c5_realloc(f, f->w->namebuf, need);
+        if (!nb)
+            return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
+        f->w->namebuf = nb;
+        f->w->namecap = need;
+    }
+    char *name = f->w->namebuf;
+    *namep = name;
     const char *p = path;
     int hops = 0;
     for (;;) {
@@ -153,8 +165,6 @@ static int resolve_parent(c5_file *f, const char *path, unsigned flags, c5_wobj 
             rest++;
         if (!n)
             return c5_fail(f, C5_EINVAL, C5_UNDEF, "\"%s\": empty link name", path);
-        if (n >= name_cap)
-            return c5_fail(f, C5_EINVAL, C5_UNDEF, "\"%s\": link name too long", path);
         memcpy(name, p, n);
         name[n] = 0;
         if (!*rest) {
@@ -187,19 +197,30 @@ static int resolve_parent(c5_file *f, const char *path, unsigned flags, c5_wobj 
                 return rc;
         } else if (l->type == C5_LINK_SOFT && ++hops < C5_MAX_LINK_HOPS) {
             /* follow the soft link: resolve its target as a group path */
-            char tmp[1024];
             c5_wobj *tg;
-            size_t tl = strlen(l->target);
-            if (tl + 3 >= sizeof tmp)
-                return c5_fail(f, C5_EINVAL, C5_UNDEF, "soft link target too long");
-            memcpy(tmp, l->target, tl);
-            memcpy(tmp + tl, "/x", 3);
-            char nm[8];
             if (l->target[0] != '/')
                 return c5_fail(f, C5_EUNSUPPORTED, C5_UNDEF,
                                "relative soft link \"%s\" in a creation path", l->target);
-            if ((rc = resolve_parent(f, tmp, 0, &tg, nm, sizeof nm)))
+            size_t tl = strlen(l->target);
+            char *tmp = c5_malloc(f, tl + 3);
+            if (!tmp)
+                return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
+            memcpy(tmp, l->target, tl);
+            memcpy(tmp + tl, "/x", 3);
+            char *nm;
+            rc = resolve_parent(f, tmp, 0, &tg, &nm);
+            c5_free(f, tmp);
+            if (rc)
                 return rc;
+            /* the scratch buffer may have moved */
+            if (need > f->w->namecap) {
+                char *nb = c5_realloc(f, f->w->namebuf, need);
+                if (!nb)
+                    return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
+                f->w->namebuf = nb;
+                f->w->namecap = need;
+            }
+            name = *namep = f->w->namebuf;
             cur = tg;
         } else {
             return c5_fail(f, C5_EUNSUPPORTED, C5_UNDEF,
@@ -225,8 +246,8 @@ int c5_group_create(c5_object **out, c5_file *f, const char *path, const c5_grou
         return rc ? rc : C5_EINVAL;
     unsigned flags = opts ? opts->flags : 0;
     c5_wobj *parent, *g;
-    char name[1024];
-    if ((rc = resolve_parent(f, path, flags, &parent, name, sizeof name)))
+    char *name;
+    if ((rc = resolve_parent(f, path, flags, &parent, &name)))
         return rc;
     if (parent->kind != C5_OBJ_GROUP)
         return c5_fail(f, C5_EINVAL, parent->addr, "\"%s\": parent is not a group", path);
@@ -252,8 +273,8 @@ static int link_common(c5_file *f, const char *path, unsigned flags, c5_linkrec 
         return rc ? rc : C5_EINVAL;
     }
     c5_wobj *parent;
-    char name[1024];
-    if ((rc = resolve_parent(f, path, flags, &parent, name, sizeof name))) {
+    char *name;
+    if ((rc = resolve_parent(f, path, flags, &parent, &name))) {
         c5_linkrec_free(f, l);
         return rc;
     }
@@ -322,14 +343,38 @@ int c5_link_user(c5_file *f, const char *path, int type, const void *data, size_
     return link_common(f, path, flags, &l);
 }
 
+int c5_object_set_comment(c5_object *obj, const char *comment)
+{
+    if (!obj)
+        return C5_EINVAL;
+    c5_file *f = obj->f;
+    int rc = need_writable(f);
+    if (rc)
+        return rc;
+    c5_wobj *o;
+    if ((rc = c5_wobj_get(f, obj->addr, &o)))
+        return rc;
+    if (!comment) {
+        if (c5_wobj_find_msg(o, C5_MSG_COMMENT)) {
+            c5_wobj_del_msg(f, o, C5_MSG_COMMENT);
+            c5_wobj_touch(f, o);
+        }
+        return 0;
+    }
+    size_t n = strlen(comment) + 1;
+    if (n > 65535)
+        return c5_fail(f, C5_ELIMIT, obj->addr, "comment of %zu bytes", n);
+    return c5_wobj_set_msg(f, o, C5_MSG_COMMENT, 0, comment, n);
+}
+
 int c5_link_delete(c5_file *f, const char *path)
 {
     int rc = need_writable(f);
     if (rc || !path)
         return rc ? rc : C5_EINVAL;
     c5_wobj *parent;
-    char name[1024];
-    if ((rc = resolve_parent(f, path, 0, &parent, name, sizeof name)))
+    char *name;
+    if ((rc = resolve_parent(f, path, 0, &parent, &name)))
         return rc;
     size_t pos;
     c5_linkrec *l = parent->kind == C5_OBJ_GROUP ? find_link(parent, name, &pos) : NULL;
@@ -396,8 +441,8 @@ int c5_type_commit(c5_object **out, c5_file *f, const char *path, const c5_type 
         return c5_fail(f, C5_EINVAL, C5_UNDEF, "memory-only types cannot be committed");
     unsigned flags = opts ? opts->flags : 0;
     c5_wobj *parent, *o;
-    char name[1024];
-    if ((rc = resolve_parent(f, path, flags, &parent, name, sizeof name)))
+    char *name;
+    if ((rc = resolve_parent(f, path, flags, &parent, &name)))
         return rc;
     if (find_link(parent, name, NULL))
         return c5_fail(f, C5_EEXIST, parent->addr, "\"%s\" already exists", path);
@@ -626,8 +671,8 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
     if (!opts)
         opts = &dflt;
     c5_wobj *parent, *o;
-    char name[1024];
-    if ((rc = resolve_parent(f, path, opts->flags, &parent, name, sizeof name)))
+    char *name;
+    if ((rc = resolve_parent(f, path, opts->flags, &parent, &name)))
         return rc;
     if (parent->kind != C5_OBJ_GROUP)
         return c5_fail(f, C5_EINVAL, parent->addr, "\"%s\": parent is not a group", path);

@@ -111,6 +111,8 @@ struct c5_wstate {
     uint8_t *sb;              /* superblock bytes as read or created */
     size_t sb_len;
     struct c5_gheapw *gheap;  /* global heap collections being filled */
+    char *namebuf;            /* scratch for path components (wobject.c) */
+    size_t namecap;
 };
 
 /* file_write.c */
@@ -142,6 +144,8 @@ int c5_wobj_add_msg(c5_file *f, c5_wobj *o, uint16_t type, uint8_t flags, const 
 int c5_wobj_set_msg(c5_file *f, c5_wobj *o, uint16_t type, uint8_t flags, const void *data,
                     size_t size);
 c5_wmsg *c5_wobj_find_msg(c5_wobj *o, uint16_t type);
+/* Remove every message of `type`. */
+void c5_wobj_del_msg(c5_file *f, c5_wobj *o, uint16_t type);
 
 /* Sort chunk records by scaled coordinates (slowest dimension first). */
 void c5_chunk_recs_sort(c5_chunk_rec *v, size_t n, int rank);
