@@ -177,6 +177,7 @@ check-write: $(B)/append_test $(B)/writetest $(B)/filter_encode_tool
 	/usr/bin/python3 tests/filter_encode_vs_h5py.py $(B)/filter_encode_tool
 	tests/append.sh $(B)
 	tests/write_roundtrip.sh $(B)
+	B=$(B) tests/repack_roundtrip.sh
 
 fixtures:
 	/usr/bin/python3 tests/gen_fixtures.py tests/fixtures/gen

@@ -107,6 +107,8 @@ typedef struct c5_open_opts {
                                 C5_FORMAT_LATEST */
     uint64_t userblock;      /* user block bytes: 0, or a power of two >= 512 */
     int durable;             /* fsync around the superblock write of each flush */
+    unsigned root_flags;     /* C5_CREATE_TRACK_ORDER: the new root group
+                                tracks link and attribute creation order */
 } c5_open_opts;
 
 /* The two on-disk styles a new file can take (see DESIGN.md, Writing). */
@@ -180,6 +182,9 @@ C5_API c5_file *c5_object_file(const c5_object *o);
 /* The object's comment (h5dump's COMMENT): *out is malloc'd, or NULL when
  * the object has none. */
 C5_API int c5_object_comment(c5_object *o, char **out);
+/* Whether a group tracks the creation order of its links, and an object
+ * that of its attributes (h5py/netCDF4 track_order). */
+C5_API int c5_object_track_order(c5_object *o, int *links, int *attrs);
 /* Set (or with NULL remove) the comment of an object of a writable file. */
 C5_API int c5_object_set_comment(c5_object *o, const char *comment);
 

@@ -61,7 +61,11 @@ int c5_attr_each(c5_object *o, attr_visit fn, void *ud)
         c5_mbody b;
         if ((rc = c5_msg_body(f, m, &b)))
             break;
-        rc = fn(ud, b.p, b.n, b.addr, seq++);
+        /* a v2 header that tracks attribute creation order stores it in
+         * each message's prefix; otherwise header order is creation order */
+        int64_t co = o->oh->version == 2 && (o->oh->flags & 0x04) ? (int64_t)m->corder : seq;
+        seq++;
+        rc = fn(ud, b.p, b.n, b.addr, co);
         c5_mbody_free(f, &b);
     }
     size_t pos = 0;

@@ -1183,8 +1183,10 @@ static int create_file(c5_file **out, const char *path, int oflags, const c5_ope
         c5_free(f, z);
     }
     c5_wobj *root = NULL;
+    unsigned rflags = opts && opts->size >= offsetof(c5_open_opts, root_flags) + sizeof(unsigned)
+                          ? opts->root_flags : 0;
     if (!rc)
-        rc = c5_wgroup_new(f, 0, &root);
+        rc = c5_wgroup_new(f, rflags & C5_CREATE_TRACK_ORDER, &root);
     if (!rc) {
         f->root_addr = root->addr;
         rc = sb_create(f);

@@ -91,6 +91,16 @@ static int add_encoded(c5_file *f, c5_wobj *o, uint16_t type, c5_wr *w)
     return rc;
 }
 
+/* Track and index the creation order of o's attributes (v2 header). */
+static void track_attrs(c5_file *f, c5_wobj *o)
+{
+    o->ohflags |= 0x04 | 0x08;
+    o->attr_track = o->attr_index = 1;
+    o->has_ainfo = 1;
+    o->attrs_dirty = 1;
+    c5_wobj_touch(f, o);
+}
+
 int c5_wgroup_new(c5_file *f, unsigned flags, c5_wobj **out)
 {
     int track = (flags & C5_CREATE_TRACK_ORDER) != 0;
@@ -103,11 +113,8 @@ int c5_wgroup_new(c5_file *f, unsigned flags, c5_wobj **out)
     if (rc)
         return rc;
     if (track) {
-        o->ohflags |= 0x04 | 0x08; /* attribute creation order tracked+indexed */
         o->track_corder = o->index_corder = 1;
-        o->attr_track = o->attr_index = 1;
-        o->has_ainfo = 1;
-        o->attrs_dirty = 1;
+        track_attrs(f, o);
     }
     c5_wr w;
     if (stab) {
@@ -343,6 +350,39 @@ int c5_link_user(c5_file *f, const char *path, int type, const void *data, size_
     return link_common(f, path, flags, &l);
 }
 
+int c5_object_track_order(c5_object *obj, int *links, int *attrs)
+{
+    if (!obj)
+        return C5_EINVAL;
+    int rc = c5_object_sync(obj);
+    if (rc)
+        return rc;
+    c5_file *f = obj->f;
+    int l = 0, a = 0;
+    size_t pos = 0;
+    c5_mbody b;
+    if (c5_ohdr_find(f, obj->oh, C5_MSG_LINFO, &pos, &b) == 0) {
+        c5_linfo li;
+        if (!c5_linfo_decode(f, &b, &li))
+            l = li.track_corder;
+        c5_mbody_free(f, &b);
+    }
+    pos = 0;
+    if (c5_ohdr_find(f, obj->oh, C5_MSG_AINFO, &pos, &b) == 0) {
+        c5_ainfo ai;
+        if (!c5_ainfo_decode(f, &b, &ai))
+            a = ai.track_corder;
+        c5_mbody_free(f, &b);
+    }
+    if (obj->oh->version == 2 && (obj->oh->flags & 0x04))
+        a = 1;
+    if (links)
+        *links = l;
+    if (attrs)
+        *attrs = a;
+    return 0;
+}
+
 int c5_object_set_comment(c5_object *obj, const char *comment)
 {
     if (!obj)
@@ -457,8 +497,11 @@ int c5_type_commit(c5_object **out, c5_file *f, const char *path, const c5_type 
     size_t tsz = w.n;
     if (!rc)
         rc = w.err;
+    int track = (flags & C5_CREATE_TRACK_ORDER) != 0;
     if (!rc)
-        rc = c5_wobj_new(f, C5_OBJ_DATATYPE, latest(f) ? 2 : 1, tsz + 8 + HEADROOM, &o);
+        rc = c5_wobj_new(f, C5_OBJ_DATATYPE, latest(f) || track ? 2 : 1, tsz + 8 + HEADROOM, &o);
+    if (!rc && track)
+        track_attrs(f, o);
     if (!rc)
         rc = c5_wobj_add_msg(f, o, C5_MSG_DATATYPE, 0x01, w.buf, w.n);
     c5_wr_free(&w);
@@ -800,9 +843,12 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
         d->fill_defined = 1;
     }
 
-    rc = c5_wobj_new(f, C5_OBJ_DATASET, latest(f) ? 2 : 1, 0, &o);
+    int track = (opts->flags & C5_CREATE_TRACK_ORDER) != 0;
+    rc = c5_wobj_new(f, C5_OBJ_DATASET, latest(f) || track ? 2 : 1, 0, &o);
     if (rc)
         goto fail;
+    if (track)
+        track_attrs(f, o);
     o->ds = d;
     d->dirty = 1;
     c5_wr w;

@@ -13,9 +13,11 @@ typedef struct subcommand {
     const char *summary;
 } subcommand;
 
+
 static const subcommand commands[] = {
     {"ls", c5tool_ls, "list the objects of an HDF5 file (output as h5ls)"},
     {"dump", c5tool_dump, "export datasets as binary (output as h5dump -b)"},
+    {"repack", c5tool_repack, "copy a file into a new one, optionally re-filtered (as h5repack)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

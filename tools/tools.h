@@ -18,5 +18,8 @@ int c5tool_ls(int argc, char **argv);
 /* `cfive dump -d PATH -b LE|BE|NATIVE|FILE -o OUT FILE`: writes dataset
  * elements as h5dump -b does. */
 int c5tool_dump(int argc, char **argv);
+/* `cfive repack [--latest] [-f FILT] [-l LAYT] IN OUT`: copies a file as
+ * h5repack does (tools/repack.c). */
+int c5tool_repack(int argc, char **argv);
 
 #endif
