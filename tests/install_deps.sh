@@ -18,7 +18,7 @@ pkgs=(
 # h5wasm (libhdf5 2.0 compiled to WebAssembly) from npm: the second, stricter
 # reader of the files cfive writes (tests/package.json).
 npm_install() {
-    (cd "$(dirname "$0")" && npm install --no-audit --no-fund --loglevel=error) ||
+    (cd "$(dirname "$0")" && npm ci --no-audit --no-fund --loglevel=error) ||
         echo "install_deps: npm install failed; h5wasm checks will be skipped" >&2
 }
 if [ "${1:-}" = "--npm" ]; then
