@@ -83,7 +83,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := fuzz/walk.c
 
-.PHONY: all bench deps clean check check-unit check-conformance check-api check-dump check-nolib check-fuzz check-mutate check-write install fuzz fixtures
+.PHONY: all bench deps clean check check-unit check-conformance check-api check-dump check-nolib check-fuzz check-mutate check-write check-dumptext install fuzz fixtures
 all: $(B)/libcfive.a $(B)/libcfive.so $(B)/cfive
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h)
@@ -130,7 +130,7 @@ $(B)/filter_encode_tool: tests/filter_encode_tool.c $(B)/libcfive.a
 $(B)/append_test: tests/append_test.c $(B)/libcfive.a
 	$(CC) $(ALL_CFLAGS) -o $@ tests/append_test.c $(B)/libcfive.a $(LIBS)
 
-check: all check-unit check-fuzz check-conformance check-api check-dump check-mutate check-write check-nolib
+check: all check-unit check-fuzz check-conformance check-api check-dump check-dumptext check-mutate check-write check-nolib
 	@echo "all test groups passed"
 
 check-unit: $(UNIT_BIN)
@@ -164,6 +164,11 @@ check-nolib:
 check-dump: $(B)/cfive
 	B=$(B) tests/dump_b.sh
 	B=$(B) tests/pytables_vs_cfive.sh
+
+# cfive dump (text) against h5dump: no options, -H and -p on every fixture
+# and HDF5 tools/testfiles file, plus option cases.
+check-dumptext: $(B)/cfive
+	B=$(B) tests/dump_text.sh
 
 check-api: $(B)/apitest
 	B=$(B) tests/api_vs_h5py.sh
