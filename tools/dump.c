@@ -1,8 +1,11 @@
-/* cfive dump: binary export of datasets, as
+/* cfive dump: h5dump (libhdf5 1.10.8) for cfive. Without -b the file is
+ * printed as text, byte for byte as h5dump prints it (tools/dump_text.c and
+ * the modules it calls; the options are parsed here, as h5dump parses
+ * them). With -b, datasets are exported in binary, as
  *
  *     h5dump -d PATH [-d PATH...] -b [LE|BE|NATIVE|FILE] -o OUT FILE
  *
- * (libhdf5 1.10.8). The elements of each dataset are written to OUT in C
+ * The elements of each dataset are written to OUT in C
  * order, one dataset after the other, and stdout gets the same header
  * h5dump prints at the same time (DATASET, DATATYPE, DATASPACE and an
  * empty DATA block).
@@ -40,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dump.h"
 #include "tools.h"
 
 /* Bytes read per hyperslab while streaming a dataset (overridable so a
@@ -58,24 +62,45 @@ typedef struct dump_args {
     int binary;          /* -b seen */
     bin_form form;
     const char *outpath; /* -o */
-    const char *file;
+    const char *file;    /* the file of a binary export */
+    char **files;        /* FILE... */
+    int nfiles;
+    c5dump_opts text;    /* everything else (text mode) */
+    int no_compact;      /* -C: '[' is part of dataset names */
+    int subset;          /* a -d path carried a "[...]" subset */
 } dump_args;
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: cfive dump -d PATH [-d PATH...] -b [LE|BE|NATIVE|FILE] -o OUT FILE\n"
-            "  -d P, --dataset=P   dataset to export (repeatable)\n"
-            "  -b B, --binary=B    binary output: LE, BE, NATIVE (default) or FILE\n"
-            "  -o F, --output=F    file receiving the raw data\n"
-            "Writes the elements of each dataset in C order, as h5dump -b does, and\n"
-            "prints h5dump's header for them on stdout.\n");
+            "usage: cfive dump [OPTIONS] FILE...\n"
+            "  Prints FILE as h5dump does (text), or exports datasets in binary with -b.\n"
+            "  -h, --help           Print this message and exit\n"
+            "  -V, --version        Print the version and exit\n"
+            "  -H, --header         Print the header only; no data\n"
+            "  -A, --onlyattr       Print the header and the data of attributes only\n"
+            "                       (-A 0: everything but attributes)\n"
+            "  -p, --properties     Print storage layout, filters and fill value\n"
+            "  -B, --superblock     Print the super block\n"
+            "  -n, --contents       List the objects (-n 1: with attributes)\n"
+            "  -d P, --dataset=P    Print the dataset P (repeatable)\n"
+            "  -g P, --group=P      Print the group P and all members\n"
+            "  -a P, --attribute=P  Print the attribute P (escape '/' in its name as '\\/')\n"
+            "  -t P, --datatype=P   Print the named datatype P\n"
+            "  -l P, --soft-link=P  Print the soft link P\n"
+            "  -y, --noindex        No array indices before the data\n"
+            "  -r, --string         Print 1-byte integer arrays as ASCII\n"
+            "  -w N, --width=N      Columns of output (0: 65535; default 80)\n"
+            "  -b B, --binary=B     Binary export of the -d datasets: LE, BE, NATIVE\n"
+            "                       (default) or FILE; needs -o\n"
+            "  -o F, --output=F     File receiving the binary data\n");
 }
 
 static int parse_form(const char *s, bin_form *out)
 {
     static const struct { const char *name; bin_form form; } forms[] = {
-        {"LE", BIN_LE}, {"BE", BIN_BE}, {"NATIVE", BIN_NATIVE}, {"FILE", BIN_FILE}};
+        {"LE", BIN_LE}, {"BE", BIN_BE}, {"NATIVE", BIN_NATIVE}, {"MEMORY", BIN_NATIVE},
+        {"FILE", BIN_FILE}};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         if (strcmp(s, forms[i].name) == 0) {
             *out = forms[i].form;
@@ -84,23 +109,143 @@ static int parse_form(const char *s, bin_form *out)
     return -1;
 }
 
-/* Value of an option that takes one: "-dP", "-d P", "--dataset=P",
- * "--dataset P". *i is advanced past what was consumed. NULL if missing. */
-static const char *opt_value(int argc, char **argv, int *i, size_t optlen)
+/* h5dump's options: short letter, long name, and whether a value is
+ * required (':'), optional ('*', only as the next word, which must not be
+ * the last word or start with '-') or absent (' '). */
+typedef struct optdef {
+    char c;
+    const char *name;
+    char arg;
+} optdef;
+
+static const optdef optdefs[] = {
+    {'a', "attribute", ':'}, {'b', "binary", '*'}, {'c', "count", ':'}, {'d', "dataset", ':'},
+    {'e', "escape", ' '}, {'f', "filedriver", ':'}, {'g', "group", ':'}, {'h', "help", ' '},
+    {'i', "object-ids", ' '}, {'k', "block", ':'}, {'l', "soft-link", ':'}, {'m', "format", ':'},
+    {'n', "contents", '*'}, {'o', "output", '*'}, {'p', "properties", ' '}, {'q', "sort_by", ':'},
+    {'r', "string", ' '}, {'s', "start", ':'}, {'t', "datatype", ':'}, {'u', "use-dtd", ' '},
+    {'v', "vds-view-first-missing", ' '}, {'w', "width", ':'}, {'x', "xml", ' '},
+    {'y', "noindex", ' '}, {'z', "sort_order", ':'}, {'A', "onlyattr", '*'},
+    {'B', "superblock", ' '}, {'B', "boot-block", ' '}, {'C', "no-compact-subset", ' '},
+    {'D', "xml-dtd", ':'}, {'E', "enable-error-stack", '*'}, {'F', "form", ':'},
+    {'G', "vds-gap-size", ':'}, {'H', "header", ' '}, {'M', "packed-bits", ':'},
+    {'N', "any_path", ':'}, {'O', "ddl", '*'}, {'R', "region", ' '}, {'S', "stride", ':'},
+    {'V', "version", ' '}, {'X', "xml-ns", ':'}};
+
+static const optdef *find_short(char c)
 {
-    const char *a = argv[*i];
-    if (a[optlen] == '=')
-        return a + optlen + 1;
-    if (a[optlen])
-        return a + optlen;
-    if (*i + 1 < argc) {
-        (*i)++;
-        return argv[*i];
-    }
+    for (size_t i = 0; i < sizeof optdefs / sizeof optdefs[0]; i++)
+        if (optdefs[i].c == c)
+            return &optdefs[i];
     return NULL;
 }
 
-/* Returns 0 to go on, otherwise 1 + the exit status. */
+static const optdef *find_long(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof optdefs / sizeof optdefs[0]; i++)
+        if (strlen(optdefs[i].name) == n && strncmp(optdefs[i].name, name, n) == 0)
+            return &optdefs[i];
+    return NULL;
+}
+
+/* Applies one option. Returns 0 to go on, otherwise 1 + the exit status. */
+static int apply_opt(dump_args *a, char c, char *v, const char *spelled)
+{
+    c5dump_opts *o = &a->text;
+    switch (c) {
+    case 'h':
+        usage(stdout);
+        return 1;
+    case 'V':
+        printf("cfive dump: Version %d.%d.%d\n", C5_VERSION_MAJOR, C5_VERSION_MINOR,
+               C5_VERSION_PATCH);
+        return 1;
+    case 'd': case 'g': case 'a': case 't': case 'l':
+        if (!v || !v[0])
+            goto bad;
+        if (o->nsel >= C5DUMP_MAX_SEL) {
+            fprintf(stderr, "cfive dump: at most %d objects can be named\n", C5DUMP_MAX_SEL);
+            return 2;
+        }
+        if (c == 'd' && !a->no_compact) {
+            /* h5dump reads "path[start;stride;count;block]" as a subset
+             * of path (unless -C came before) */
+            char *brace = strrchr(v, '[');
+            if (brace) {
+                *brace = '\0';
+                a->subset = 1;
+            }
+        }
+        o->sel_kind[o->nsel] = c;
+        o->sel_path[o->nsel++] = v;
+        if (c == 'd')
+            a->dsets[a->ndsets++] = v;
+        return 0;
+    case 'o':
+        if (!v || !v[0])
+            goto bad;
+        a->outpath = v;
+        return 0;
+    case 'b':
+        a->binary = 1;
+        a->form = BIN_NATIVE;
+        if (v && parse_form(v, &a->form) != 0)
+            goto bad;
+        return 0;
+    case 'H':
+        o->header_only = 1;
+        o->only_attr = 0;
+        return 0;
+    case 'A':
+        /* "-A 0" keeps the data and drops the attributes */
+        if (v) {
+            if (atoi(v) == 0)
+                o->only_attr = -1;
+        } else {
+            o->only_attr = 1;
+            o->header_only = 0;
+        }
+        return 0;
+    case 'p':
+        o->props = 1;
+        return 0;
+    case 'B':
+        o->superblock = 1;
+        return 0;
+    case 'n':
+        o->contents = v && atoi(v) > 0 ? 2 : 1;
+        return 0;
+    case 'y':
+        o->noindex = 1;
+        return 0;
+    case 'r':
+        o->string = 1;
+        return 0;
+    case 'w': {
+        if (!v)
+            goto bad;
+        int w = atoi(v);
+        o->width = w > 0 ? w : 65535;
+        return 0;
+    }
+    case 'C':
+        a->no_compact = 1;
+        return 0;
+    case 'E':
+        return 0; /* no effect on what cfive prints */
+    default:
+        fprintf(stderr, "cfive dump: option '%s' is not supported\n", spelled);
+        return 2;
+    }
+bad:
+    fprintf(stderr, "cfive dump: bad option '%s'\n", spelled);
+    usage(stderr);
+    return 2;
+}
+
+/* Parses the command line the way h5dump's H5_get_option does (short
+ * options may be grouped; long ones are matched whole). Returns 0 to go
+ * on, otherwise 1 + the exit status. */
 static int parse_args(int argc, char **argv, dump_args *a)
 {
     a->dsets = calloc((size_t)argc, sizeof *a->dsets);
@@ -108,61 +253,86 @@ static int parse_args(int argc, char **argv, dump_args *a)
         fprintf(stderr, "cfive dump: out of memory\n");
         return 2;
     }
-    int i;
-    for (i = 1; i < argc; i++) {
+    if (argc <= 1) {
+        usage(stdout);
+        return 2;
+    }
+    int i = 1;
+    while (i < argc) {
         const char *s = argv[i];
+        if (s[0] != '-' || s[1] == '\0')
+            break;
         if (strcmp(s, "--") == 0) {
             i++;
             break;
         }
-        if (s[0] != '-' || s[1] == '\0')
-            break;
-        if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-            usage(stdout);
-            return 1;
+        int st;
+        if (s[1] == '-') {
+            char *name = argv[i] + 2, *eq = strchr(name, '=');
+            size_t n = eq ? (size_t)(eq - name) : strlen(name);
+            const optdef *d = find_long(name, n);
+            char *v = eq ? eq + 1 : NULL;
+            i++;
+            if (!d || (d->arg == ' ' && v))
+                goto unknown;
+            if (d->arg == ':' && !v && i < argc && argv[i][0] != '-')
+                v = argv[i++];
+            if (d->arg == ':' && !v)
+                goto unknown;
+            if ((st = apply_opt(a, d->c, v, s)) != 0)
+                return st;
+            continue;
         }
-        const char *v = NULL;
-        if (strncmp(s, "-d", 2) == 0 || strncmp(s, "--dataset", 9) == 0) {
-            v = opt_value(argc, argv, &i, s[1] == '-' ? 9 : 2);
-            if (!v || !v[0])
-                goto bad;
-            a->dsets[a->ndsets++] = v;
-        } else if (strncmp(s, "-o", 2) == 0 || strncmp(s, "--output", 8) == 0) {
-            v = opt_value(argc, argv, &i, s[1] == '-' ? 8 : 2);
-            if (!v || !v[0])
-                goto bad;
-            a->outpath = v;
-        } else if (strncmp(s, "-b", 2) == 0 || strncmp(s, "--binary", 8) == 0) {
-            /* The form is optional: a following word is taken only when it
-             * names one, so "-b FILE.h5" still leaves the file name. */
-            size_t ol = s[1] == '-' ? 8 : 2;
-            a->binary = 1;
-            a->form = BIN_NATIVE;
-            if (s[ol] == '=' || (s[ol] && ol == 2)) {
-                if (parse_form(s + ol + (s[ol] == '='), &a->form) != 0)
-                    goto bad;
-            } else if (s[ol]) {
-                goto bad;
-            } else if (i + 1 < argc && parse_form(argv[i + 1], &a->form) == 0) {
+        /* a group of short options */
+        size_t k = 1;
+        for (;;) {
+            char c = s[k];
+            const optdef *d = find_short(c);
+            char spelled[3] = {'-', c, '\0'};
+            if (!d)
+                goto unknown;
+            char *v = NULL;
+            if (d->arg == ':') {
+                if (s[k + 1])
+                    v = argv[i] + k + 1;
+                else if (i + 1 < argc)
+                    v = argv[++i];
+                else
+                    goto unknown;
+                i++;
+            } else if (d->arg == '*') {
+                /* h5dump ignores a value glued to the letter; cfive takes
+                 * a binary form spelled so ("-bLE"), as it always did. */
+                if (c == 'b' && s[k + 1])
+                    v = argv[i] + k + 1;
+                i++;
+                if (!v && i + 1 < argc && argv[i][0] != '-')
+                    v = argv[i++];
+            } else if (s[k + 1]) {
+                if ((st = apply_opt(a, c, NULL, spelled)) != 0)
+                    return st;
+                k++;
+                continue;
+            } else {
                 i++;
             }
-        } else {
-            goto bad;
+            if ((st = apply_opt(a, c, v, spelled)) != 0)
+                return st;
+            break;
         }
     }
-    if (i != argc - 1) {
-        if (i >= argc)
-            fprintf(stderr, "cfive dump: missing FILE\n");
-        else
-            fprintf(stderr, "cfive dump: exactly one FILE is supported\n");
-        usage(stderr);
+    if (i >= argc) {
+        fprintf(stderr, "h5dump error: missing file name\n");
+        usage(stdout);
         return 2;
     }
+    a->files = argv + i;
+    a->nfiles = argc - i;
     a->file = argv[i];
     return 0;
-bad:
-    fprintf(stderr, "cfive dump: bad option '%s'\n", argv[i < argc ? i : argc - 1]);
-    usage(stderr);
+unknown:
+    fprintf(stderr, "cfive dump: unknown or incomplete option '%s'\n", argv[i < argc ? i : argc - 1]);
+    usage(stdout);
     return 2;
 }
 
@@ -699,9 +869,30 @@ int c5tool_dump(int argc, char **argv)
         return st - 1;
     }
     if (!a.binary) {
-        fprintf(stderr, "cfive dump: only binary export is implemented: use -b and -o\n");
+        if (a.subset && !a.text.header_only && !(a.text.only_attr > 0) && !a.text.contents) {
+            fprintf(stderr, "cfive dump: dataset subsets (\"PATH[...]\") are not supported\n");
+            free(a.dsets);
+            return 1;
+        }
+        if (a.outpath) {
+            fprintf(stderr, "cfive dump: -o is only supported with -b\n");
+            free(a.dsets);
+            return 1;
+        }
+        /* h5dump dumps each file in turn and stops at one that does not
+         * open. */
+        int status = 0;
+        for (int i = 0; i < a.nfiles; i++) {
+            c5_file *probe = NULL;
+            int opens = c5_file_open(&probe, a.files[i], NULL) == 0;
+            c5_file_close(probe);
+            a.text.file = a.files[i];
+            status |= c5dump_text(&a.text);
+            if (!opens)
+                break;
+        }
         free(a.dsets);
-        return 1;
+        return status;
     }
     if (!a.outpath) {
         fprintf(stderr, "h5dump error: binary output requires a file name, use -o <filename>\n");

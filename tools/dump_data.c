@@ -1,0 +1,1819 @@
+/* cfive dump, text form: the DATA blocks (h5dump's data rendering).
+ *
+ * h5dump 1.10.8 prints values through a small line engine whose quirks are
+ * visible in its output, so this file reproduces the engine rather than
+ * just the value formats:
+ *
+ *   element text   every element is rendered into a string first (numbers,
+ *                  strings, "{ ... }" compounds with embedded newlines,
+ *                  "[ ... ]" arrays, "( ... )" sequences, references),
+ *                  then followed by "," unless it is the very last one.
+ *   sections       a string may hold optional break points (byte 0x01, used
+ *                  between the coordinates of region references); each
+ *                  piece is placed separately.
+ *   wrapping       a piece that would pass the width (80, or -w) starts a
+ *                  new line; so does the first element of each row of the
+ *                  last dimension, and an element that only fits on a line
+ *                  of its own. Pieces are otherwise separated by one space.
+ *   prefixes       a new line starts with the indentation and "(i,j): "
+ *                  (the index of its first element), or without the index
+ *                  under -y. With indices on, h5dump prints one indentation
+ *                  level less than it counts, so its lines wrap three
+ *                  columns early: the column count kept here copies that.
+ *   strip mining   datasets are read in slabs of 32 MiB of their native
+ *                  type, as h5dump does; a slab boundary restarts its row
+ *                  counter (visible only when one row exceeds a slab).
+ *
+ * Value formats follow h5dump's conversion to native types: integers by
+ * precision, floats to float/double/long double by size ("%g", "%Lg"),
+ * bitfields to native byte order shown as hex bytes, enums by name (or hex
+ * when no name matches), opaque and time as hex bytes, strings with
+ * non-printing bytes as \ooo octal (of the sign-extended char: UTF-8 bytes
+ * show as \37777777703), object references as "DATASET 1400 "/path"",
+ * region references as "DATASET "/path"". Top-level reference datasets are
+ * printed one reference per line: object references followed by the DATA
+ * of the dataset they name, region references by a block with the
+ * selection (REGION_TYPE BLOCK/POINT), the dataset's type and dataspace.
+ *
+ * Data is read as raw file bytes (no conversion in the library) and decoded
+ * here; variable-length data is fetched from the global heap element by
+ * element, so only one slab is held in memory at a time. */
+#include "core/internal.h"
+#include "object.h"
+#include "format/gheap.h"
+#include "dump.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+
+#define COLS_DEFAULT 80
+#define INDENT "   "
+#define SM_BYTES (32u * 1024u * 1024u) /* h5dump's strip-mine budget */
+#define READ_ONCE (64u * 1024u * 1024u) /* a strip mine read in one go */
+#define READ_PIECE (4u * 1024u * 1024u) /* else pieces of about this */
+#define MAX_NEST 64                    /* type nesting while printing */
+#define MAX_REF_DEPTH 8                /* object reference -> data -> reference */
+#define MAX_SEL_BLOCKS 1000000         /* blocks listed for one region reference */
+#define MAX_WALK_DEPTH 1000            /* group depth when naming objects */
+#define BREAK "\001"                   /* h5dump's optional line break */
+
+/* ---- growable strings ------------------------------------------------------- */
+
+typedef struct sb {
+    char *p;
+    size_t n, cap;
+} sb;
+
+static void die_oom(void)
+{
+    fprintf(stderr, "cfive dump: out of memory\n");
+    exit(1);
+}
+
+static void sb_putn(sb *b, const char *s, size_t n)
+{
+    if (n > SIZE_MAX - b->n - 1)
+        die_oom();
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n + 1)
+            cap = cap > SIZE_MAX / 2 ? b->n + n + 1 : cap * 2;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            die_oom();
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void sb_puts(sb *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+static void sb_printf(sb *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void sb_printf(sb *b, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof tmp) {
+        sb_putn(b, tmp, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big)
+        die_oom();
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb_putn(b, big, (size_t)n);
+    free(big);
+}
+
+static void sb_reset(sb *b)
+{
+    b->n = 0;
+    if (b->p)
+        b->p[0] = '\0';
+    else
+        sb_putn(b, "", 0); /* always a valid string */
+}
+
+static void sb_indent(sb *b, int level)
+{
+    for (int i = 0; i < level; i++)
+        sb_puts(b, INDENT);
+}
+
+/* ---- the line engine (h5dump's render_element / simple_prefix) ------------ */
+
+enum { IDX_NONE, IDX_POS, IDX_QUOTE };
+
+/* What h5dump keeps in its format record that varies between our uses. */
+typedef struct rfmt {
+    int pindex;            /* print indentation before the prefix, one level
+                              short, and count it as if it were complete */
+    int idx;               /* prefix text: none, "(i,j): ", or a quote (-r) */
+    int line_pre;          /* later lines repeat the prefix text (pindex) */
+    const char *elmt_suf1; /* after each element but the last */
+    const char *elmt_suf2; /* between elements on a line */
+    const char *line_suf;  /* at the end of each line */
+    int arr_linebreak;     /* new line at each row of the last dimension */
+    int line_multi_new;    /* an element that fits only alone starts a line */
+    size_t ncols;
+} rfmt;
+
+/* What h5dump keeps in its context record. */
+typedef struct rctx {
+    int level;             /* indentation level */
+    int need_prefix;
+    size_t cur_column, prev_prefix_len;
+    uint64_t cur_elmt;     /* elements on the current line */
+    int prev_multiline;
+    int continuation;      /* strip mines printed so far */
+    uint64_t size_last_dim;
+    int ndims;
+    uint64_t dims[C5_MAX_RANK];
+    uint64_t sm_pos;       /* first element of the current strip mine */
+} rctx;
+
+typedef struct dd {
+    c5dump_ctx *x;
+    FILE *out;
+    int depth;             /* object reference nesting */
+    int err;               /* reading failed somewhere */
+    sb el;                 /* element text */
+    sb tmp;
+} dd;
+
+static size_t count_cols(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if ((unsigned char)*s >= ' ')
+            n++;
+    return n;
+}
+
+static void put_indent(dd *d, int level)
+{
+    for (int i = 0; i < level; i++)
+        fputs(INDENT, d->out);
+}
+
+static void index_text(sb *b, const rctx *c, uint64_t elmtno)
+{
+    sb_puts(b, "(");
+    if (c->ndims > 0) {
+        uint64_t acc[C5_MAX_RANK];
+        acc[c->ndims - 1] = 1;
+        for (int i = c->ndims - 1; i > 0; i--)
+            acc[i - 1] = acc[i] * c->dims[i];
+        for (int i = 0; i < c->ndims; i++) {
+            uint64_t pos = acc[i] ? elmtno / acc[i] : 0;
+            elmtno -= pos * acc[i];
+            sb_printf(b, "%s%" PRIu64, i ? "," : "", pos);
+        }
+    } else {
+        sb_printf(b, "%" PRIu64, elmtno);
+    }
+    sb_puts(b, "): ");
+}
+
+/* End the current line (if any) and start a new one with its prefix. */
+static void prefix(dd *d, rctx *c, const rfmt *f, uint64_t elmtno, int secnum)
+{
+    if (!c->need_prefix)
+        return;
+    if (c->cur_column) {
+        fputs(f->line_suf, d->out);
+        fputc('\n', d->out);
+    }
+    sb_reset(&d->tmp);
+    if (f->idx == IDX_POS)
+        index_text(&d->tmp, c, elmtno);
+    else if (f->idx == IDX_QUOTE)
+        sb_puts(&d->tmp, "\"");
+    /* the first line and continued sections always show the prefix text,
+     * other lines only when it is repeated on every line */
+    int show = (elmtno == 0 && secnum == 0) || secnum || f->line_pre;
+    size_t plen = show ? d->tmp.n : 0;
+    int level = c->level > 0 ? c->level : 0;
+    size_t cols;
+    if (f->pindex) {
+        put_indent(d, level - 1);
+        if (show)
+            fputs(d->tmp.p, d->out);
+        cols = plen + (level - 1 >= 1 ? 3u * (size_t)level : 0);
+    } else {
+        if (show)
+            fputs(d->tmp.p, d->out);
+        put_indent(d, level);
+        cols = plen + 3u * (size_t)level;
+    }
+    c->cur_column = c->prev_prefix_len = cols;
+    c->cur_elmt = 0;
+    c->need_prefix = 0;
+}
+
+/* Place one rendered element (s) on the output. local is the element's
+ * index within the current call, counter the row counter. Returns 0 when
+ * a row of the last dimension ended here (the caller restarts counter). */
+static int render(dd *d, rctx *c, const rfmt *f, char *s, uint64_t local, uint64_t counter)
+{
+    int dim_break = 1;
+    size_t s2 = strlen(f->elmt_suf2), ls = strlen(f->line_suf);
+    size_t ncs = count_cols(s);
+    if (f->line_multi_new && c->cur_column + ncs + s2 + ls > f->ncols) {
+        if (c->prev_multiline)
+            c->need_prefix = 1;
+        else if (c->prev_prefix_len + ncs + s2 + ls <= f->ncols)
+            c->need_prefix = 1;
+    }
+    if (f->arr_linebreak && c->cur_elmt) {
+        if (c->size_last_dim && c->cur_elmt % c->size_last_dim == 0)
+            c->need_prefix = 1;
+        if (counter == c->size_last_dim) {
+            c->need_prefix = 1;
+            dim_break = 0;
+        }
+    }
+    if (f->line_multi_new && c->prev_multiline && c->cur_column + ncs + s2 + ls > f->ncols)
+        c->need_prefix = 1;
+    int multiline = 0, secnum = 0;
+    char *p = s;
+    for (;;) {
+        while (*p == BREAK[0])
+            p++;
+        if (!*p)
+            break;
+        char *e = p;
+        while (*e && *e != BREAK[0])
+            e++;
+        int last = !*e;
+        *e = '\0';
+        size_t len = (size_t)(e - p);
+        if (c->cur_column + len + s2 + ls > f->ncols)
+            c->need_prefix = 1;
+        if (c->need_prefix) {
+            if (secnum)
+                multiline++;
+            prefix(d, c, f, c->sm_pos + local, secnum);
+        } else if ((local || c->continuation) && secnum == 0) {
+            fputs(f->elmt_suf2, d->out);
+            c->cur_column += s2;
+        }
+        fwrite(p, 1, len, d->out);
+        c->cur_column += len;
+        secnum++;
+        if (last)
+            break;
+        p = e + 1;
+    }
+    c->prev_multiline = multiline;
+    return dim_break;
+}
+
+/* A line of its own (DATA {, headers of references) at c->level. */
+static void line(dd *d, rctx *c, const rfmt *f, const char *text)
+{
+    c->need_prefix = 1;
+    sb_reset(&d->el);
+    sb_puts(&d->el, text);
+    render(d, c, f, d->el.p, 0, 0);
+}
+
+/* The closing brace of a DATA block: h5dump starts the line itself and
+ * then renders the brace, so a brace that does not fit after the
+ * indentation leaves a line of blanks behind. */
+static void close_line(dd *d, rctx *c, const rfmt *f)
+{
+    c->need_prefix = 1;
+    prefix(d, c, f, 0, 0);
+    sb_reset(&d->el);
+    sb_puts(&d->el, "}");
+    render(d, c, f, d->el.p, 0, 0);
+}
+
+/* ---- numbers -------------------------------------------------------------- */
+
+/* Element bytes -> little-endian order (VAX: 16-bit little-endian words,
+ * most significant word first). n <= 64. */
+static void to_le(const c5_type *t, const uint8_t *s, uint8_t *le, size_t n)
+{
+    if (t->order == C5_ORDER_BE)
+        for (size_t k = 0; k < n; k++)
+            le[k] = s[n - 1 - k];
+    else if (t->order == C5_ORDER_VAX && n % 2 == 0)
+        for (size_t k = 0; k + 1 < n; k += 2) {
+            le[k] = s[n - 2 - k];
+            le[k + 1] = s[n - 1 - k];
+        }
+    else
+        memcpy(le, s, n);
+}
+
+static uint64_t bits(const uint8_t *b, size_t nbytes, unsigned pos, unsigned len)
+{
+    uint64_t v = 0;
+    for (unsigned k = 0; k < len && k < 64; k++) {
+        unsigned q = pos + k;
+        if (q / 8 < nbytes && (b[q / 8] >> (q % 8)) & 1)
+            v |= 1ull << k;
+    }
+    return v;
+}
+
+/* An integer as h5dump's native conversion gives it: the precision bits at
+ * the bit offset, sign-extended; values beyond 64 bits saturate. */
+static void int_value(const c5_type *t, const uint8_t *p, int *neg, uint64_t *u)
+{
+    uint8_t le[64];
+    size_t n = t->size > sizeof le ? sizeof le : t->size;
+    to_le(t, p, le, n);
+    unsigned prec = t->precision ? t->precision : (unsigned)(8 * n);
+    unsigned off = t->bit_offset;
+    *neg = 0;
+    if (prec <= 64) {
+        uint64_t v = bits(le, n, off, prec);
+        if (t->is_signed && prec < 64 && (v >> (prec - 1)) & 1)
+            v |= ~0ull << prec;
+        *neg = t->is_signed && (int64_t)v < 0;
+        *u = v;
+        return;
+    }
+    /* wider than any native integer */
+    int sign = t->is_signed && (int)bits(le, n, off + prec - 1, 1);
+    uint64_t lo = bits(le, n, off, 64);
+    int high = 0; /* any bit above the low 64 differs from the sign */
+    for (unsigned k = 64; k < prec - (t->is_signed ? 1u : 0u); k++)
+        if ((int)bits(le, n, off + k, 1) != sign)
+            high = 1;
+    if (!t->is_signed) {
+        *u = high ? UINT64_MAX : lo;
+        return;
+    }
+    if (sign) {
+        *neg = 1;
+        *u = (high || !(lo >> 63)) ? (uint64_t)INT64_MIN : lo;
+    } else {
+        *u = (high || (lo >> 63)) ? (uint64_t)INT64_MAX : lo;
+    }
+}
+
+static void put_int(sb *b, const c5_type *t, const uint8_t *p)
+{
+    int neg;
+    uint64_t u;
+    int_value(t, p, &neg, &u);
+    if (t->is_signed)
+        sb_printf(b, "%" PRId64, (int64_t)u);
+    else
+        sb_printf(b, "%" PRIu64, u);
+}
+
+/* Native size h5dump converts an integer (or enum base, bitfield) to. */
+static size_t native_int_size(const c5_type *t)
+{
+    unsigned prec = t->precision ? t->precision : (unsigned)(8 * t->size);
+    return prec <= 8 ? 1 : prec <= 16 ? 2 : prec <= 32 ? 4 : 8;
+}
+
+/* A float of any layout the datatype message describes, exactly when its
+ * mantissa has at most 64 bits. */
+static long double float_value(const c5_type *t, const uint8_t *p)
+{
+    uint8_t le[64];
+    size_t n = t->size > sizeof le ? sizeof le : t->size;
+    to_le(t, p, le, n);
+    int sign = (int)bits(le, n, t->sign_loc, 1);
+    unsigned es = t->exp_size, ms = t->mant_size;
+    uint64_t e = es ? bits(le, n, t->exp_loc, es > 63 ? 63 : es) : 0;
+    uint64_t emax = es >= 64 ? UINT64_MAX : (1ull << es) - 1;
+    unsigned keep = ms > 64 ? 64 : ms, drop = ms - keep;
+    uint64_t m = bits(le, n, t->mant_loc + drop, keep);
+    int implied = t->mant_norm == 2;
+    long double v;
+    if (t->order != C5_ORDER_VAX && es && e == emax) {
+        uint64_t frac = implied || keep == 0 ? m : m & ~(1ull << (keep - 1));
+        v = frac ? (long double)NAN : (long double)INFINITY;
+        return sign ? -v : v;
+    }
+    if (t->order == C5_ORDER_VAX && e == 0)
+        return sign ? -0.0L : 0.0L;
+    long double frac = ldexpl((long double)m, -(int)keep);
+    long double mant;
+    int64_t ex;
+    /* without an implied bit the mantissa's top bit is the units digit
+     * (x87 extended), as libhdf5 reads "msb set" and "none" alike */
+    if (e == 0) { /* denormal: no implied bit */
+        ex = 1 - (int64_t)t->exp_bias;
+        mant = implied ? frac : frac * 2;
+    } else {
+        ex = (int64_t)e - (int64_t)t->exp_bias;
+        mant = implied ? 1.0L + frac : frac * 2;
+    }
+    if (ex > 100000)
+        ex = 100000;
+    if (ex < -100000)
+        ex = -100000;
+    v = ldexpl(mant, (int)ex);
+    return sign ? -v : v;
+}
+
+static int is_ieee(const c5_type *t, size_t size)
+{
+    if (t->size != size || (t->order != C5_ORDER_LE && t->order != C5_ORDER_BE))
+        return 0;
+    if (size == 4)
+        return t->sign_loc == 31 && t->exp_loc == 23 && t->exp_size == 8 &&
+               t->mant_loc == 0 && t->mant_size == 23 && t->exp_bias == 127 &&
+               t->mant_norm == 2;
+    return t->sign_loc == 63 && t->exp_loc == 52 && t->exp_size == 11 && t->mant_loc == 0 &&
+           t->mant_size == 52 && t->exp_bias == 1023 && t->mant_norm == 2;
+}
+
+static void put_float(sb *b, const c5_type *t, const uint8_t *p)
+{
+    uint8_t le[8];
+    if (is_ieee(t, 4)) {
+        float f;
+        to_le(t, p, le, 4);
+        memcpy(&f, le, 4);
+        sb_printf(b, "%g", (double)f);
+    } else if (is_ieee(t, 8)) {
+        double v;
+        to_le(t, p, le, 8);
+        memcpy(&v, le, 8);
+        sb_printf(b, "%g", v);
+    } else if (t->size <= 4) { /* h5dump converts to the native type of that size */
+        sb_printf(b, "%g", (double)(float)float_value(t, p));
+    } else if (t->size <= 8) {
+        sb_printf(b, "%g", (double)float_value(t, p));
+    } else {
+        sb_printf(b, "%Lg", float_value(t, p));
+    }
+}
+
+/* Bytes as h5dump prints untyped data: 0xNN for one byte, else NN:NN:... */
+static void put_hex(sb *b, const uint8_t *p, size_t n)
+{
+    if (n == 1) {
+        sb_printf(b, "0x%02x", p[0]);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        sb_printf(b, "%s%02x", i ? ":" : "", p[i]);
+}
+
+/* A bitfield converted to the native bitfield of its precision: the
+ * precision bits moved to bit 0, bytes in host (little-endian) order. */
+static void put_bitfield(sb *b, const c5_type *t, const uint8_t *p)
+{
+    uint8_t le[64], out[8];
+    size_t n = t->size > sizeof le ? sizeof le : t->size;
+    to_le(t, p, le, n);
+    unsigned prec = t->precision ? t->precision : (unsigned)(8 * n);
+    size_t ns = native_int_size(t);
+    uint64_t v = bits(le, n, t->bit_offset, prec > 64 ? 64 : prec);
+    for (size_t i = 0; i < ns; i++)
+        out[i] = (uint8_t)(v >> (8 * i));
+    put_hex(b, out, ns);
+}
+
+/* ---- strings ---------------------------------------------------------------- */
+
+/* One character the way h5dump prints it without -e: quotes and
+ * backslashes as they are, newline and carriage return followed by eleven
+ * spaces, other non-printing bytes as \ooo of the (signed) char. */
+static void put_char(sb *b, char ch)
+{
+    switch (ch) {
+    case '\n':
+        sb_puts(b, "\n           ");
+        return;
+    case '\r':
+        sb_puts(b, "\r           ");
+        return;
+    case '"':
+    case '\\':
+    case '\b':
+    case '\f':
+    case '\t':
+        sb_putn(b, &ch, 1);
+        return;
+    default:
+        if (isprint((unsigned char)ch) && (unsigned char)ch < 0x80)
+            sb_putn(b, &ch, 1);
+        else
+            sb_printf(b, "\\%03o", (unsigned)(int)ch);
+    }
+}
+
+/* h5dump's string loop: stop at the size, or at a NUL when null-terminated
+ * (NUL-padded and space-padded strings show their padding). */
+static void put_string(sb *b, const char *s, size_t size, int pad)
+{
+    size_t i;
+    int quoted = 0;
+    for (i = 0; i < size && (s[i] || pad != C5_STR_NULLTERM); i++) {
+        if (!quoted) {
+            sb_puts(b, "\"");
+            quoted = 1;
+        }
+        put_char(b, s[i]);
+    }
+    if (quoted)
+        sb_puts(b, "\"");
+    if (i == 0)
+        sb_puts(b, "\"\"");
+}
+
+/* Enum names are escaped C-style (h5tools_escape). */
+static void put_escaped_name(sb *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '\'': sb_puts(b, "\\'"); break;
+        case '"': sb_puts(b, "\\\""); break;
+        case '\\': sb_puts(b, "\\\\"); break;
+        case '?': sb_puts(b, "\\?"); break;
+        case '\a': sb_puts(b, "\\a"); break;
+        case '\b': sb_puts(b, "\\b"); break;
+        case '\f': sb_puts(b, "\\f"); break;
+        case '\n': sb_puts(b, "\\n"); break;
+        case '\r': sb_puts(b, "\\r"); break;
+        case '\t': sb_puts(b, "\\t"); break;
+        case '\v': sb_puts(b, "\\v"); break;
+        default:
+            if (c < 0x80 && isprint(c))
+                sb_putn(b, (const char *)&c, 1);
+            else
+                sb_printf(b, "\\%03o", c);
+        }
+    }
+}
+
+/* ---- object names (H5Rget_name) ------------------------------------------ */
+
+/* libhdf5 names a referenced object by visiting the file depth first from
+ * the root (each link, then the group it leads to) and taking the first
+ * path that reaches the object's address. The table is built once per
+ * file and kept for the rest of the dump. */
+typedef struct pent {
+    uint64_t addr;
+    char *path;
+    int kind;
+} pent;
+
+typedef struct pmap {
+    c5_file *f;            /* the map's key: file, dump and superblock */
+    const c5dump_ctx *x;
+    uint64_t root, eof;
+    pent *v;
+    size_t n, cap;
+} pmap;
+
+#define PMAP_FILES 8
+static pmap g_pmaps[PMAP_FILES];
+
+typedef struct lk {
+    char *name;
+    uint64_t addr;
+} lk;
+
+typedef struct lkv {
+    lk *v;
+    size_t n, cap;
+} lkv;
+
+static int collect_link(void *ud, const c5_link *l)
+{
+    lkv *v = ud;
+    if (l->type != C5_LINK_HARD)
+        return 0;
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 16;
+        lk *p = realloc(v->v, cap * sizeof *p);
+        if (!p)
+            die_oom();
+        v->v = p;
+        v->cap = cap;
+    }
+    char *s = strdup(l->name);
+    if (!s)
+        die_oom();
+    v->v[v->n].name = s;
+    v->v[v->n].addr = l->addr;
+    v->n++;
+    return 0;
+}
+
+static pent *pmap_find(pmap *m, uint64_t addr)
+{
+    /* linear while building; the table is sorted afterwards */
+    for (size_t i = 0; i < m->n; i++)
+        if (m->v[i].addr == addr)
+            return &m->v[i];
+    return NULL;
+}
+
+static void pmap_add(pmap *m, uint64_t addr, const char *path, int kind)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 64;
+        pent *p = realloc(m->v, cap * sizeof *p);
+        if (!p)
+            die_oom();
+        m->v = p;
+        m->cap = cap;
+    }
+    char *s = strdup(path);
+    if (!s)
+        die_oom();
+    m->v[m->n].addr = addr;
+    m->v[m->n].path = s;
+    m->v[m->n].kind = kind;
+    m->n++;
+}
+
+static void pmap_walk(pmap *m, c5_object *g, const char *gpath, int depth)
+{
+    if (depth > MAX_WALK_DEPTH)
+        return;
+    lkv v = {0};
+    c5_group_iterate(g, C5_ORDER_NAME, collect_link, &v);
+    sb path = {0};
+    for (size_t i = 0; i < v.n; i++) {
+        sb_reset(&path);
+        sb_puts(&path, gpath);
+        if (strcmp(gpath, "/") != 0)
+            sb_puts(&path, "/");
+        sb_puts(&path, v.v[i].name);
+        if (pmap_find(m, v.v[i].addr))
+            continue; /* seen: a second path, and groups are visited once */
+        c5_object *o = NULL;
+        int kind = -1;
+        if (c5_object_open_addr(&o, m->f, v.v[i].addr) == 0)
+            kind = (int)c5_object_kind(o);
+        pmap_add(m, v.v[i].addr, path.p, kind);
+        if (o && kind == C5_OBJ_GROUP)
+            pmap_walk(m, o, path.p, depth + 1);
+        c5_object_close(o);
+    }
+    for (size_t i = 0; i < v.n; i++)
+        free(v.v[i].name);
+    free(v.v);
+    free(path.p);
+}
+
+static int pent_cmp(const void *a, const void *b)
+{
+    const pent *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static pmap *pmap_get(const c5dump_ctx *x, c5_file *f)
+{
+    pmap *free_slot = NULL;
+    c5_file_info fi = {.size = sizeof fi};
+    if (c5_file_get_info(f, &fi) != 0)
+        fi.root_addr = fi.eof = C5_UNDEF;
+    for (int i = 0; i < PMAP_FILES; i++) {
+        if (g_pmaps[i].f == f && g_pmaps[i].x == x && g_pmaps[i].root == fi.root_addr &&
+            g_pmaps[i].eof == fi.eof)
+            return &g_pmaps[i];
+        if (g_pmaps[i].x != x || !g_pmaps[i].f) {
+            /* a map of an earlier dump (or an empty slot): reuse it */
+            for (size_t k = 0; k < g_pmaps[i].n; k++)
+                free(g_pmaps[i].v[k].path);
+            free(g_pmaps[i].v);
+            memset(&g_pmaps[i], 0, sizeof g_pmaps[i]);
+            if (!free_slot)
+                free_slot = &g_pmaps[i];
+        }
+    }
+    pmap *m = free_slot ? free_slot : &g_pmaps[0];
+    if (!free_slot) {
+        for (size_t k = 0; k < m->n; k++)
+            free(m->v[k].path);
+        free(m->v);
+        memset(m, 0, sizeof *m);
+    }
+    m->f = f;
+    m->x = x;
+    m->root = fi.root_addr;
+    m->eof = fi.eof;
+    if (fi.root_addr != C5_UNDEF)
+        pmap_add(m, fi.root_addr, "/", C5_OBJ_GROUP);
+    c5_object *root = NULL;
+    if (c5_object_open(&root, f, "/") == 0) {
+        pmap_walk(m, root, "/", 0);
+        c5_object_close(root);
+    }
+    qsort(m->v, m->n, sizeof *m->v, pent_cmp);
+    return m;
+}
+
+/* The path libhdf5 reports for the object at addr (NULL when no link
+ * reaches it) and the object's kind (-1 when it cannot be opened). */
+static const char *obj_name(const c5dump_ctx *x, c5_file *f, uint64_t addr, int *kind)
+{
+    pmap *m = pmap_get(x, f);
+    pent key = {.addr = addr};
+    pent *e = m->n ? bsearch(&key, m->v, m->n, sizeof *m->v, pent_cmp) : NULL;
+    if (e) {
+        *kind = e->kind;
+        return e->path;
+    }
+    c5_object *o = NULL;
+    *kind = -1;
+    if (c5_object_open_addr(&o, f, addr) == 0) {
+        *kind = (int)c5_object_kind(o);
+        c5_object_close(o);
+    }
+    return NULL;
+}
+
+static const char *kind_word(int kind)
+{
+    switch (kind) {
+    case C5_OBJ_GROUP: return "GROUP";
+    case C5_OBJ_DATASET: return "DATASET";
+    case C5_OBJ_DATATYPE: return "DATATYPE";
+    default: return "UNKNOWN";
+    }
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+/* ---- element text (h5dump's h5tools_str_sprint) --------------------------- */
+
+typedef struct vctx {
+    dd *d;
+    c5_file *f;
+    int level;      /* ctx->indent_level while formatting */
+    int next_arr;   /* h5dump's static is_next_arry_elmt */
+    int ascii;      /* -r: one-byte integers as characters */
+    int err;        /* a variable-length fetch failed */
+} vctx;
+
+static void put_value(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nest);
+
+/* A variable-length element: count, then the global heap ID. *data is
+ * NULL for a null or empty element; free with c5_free(f, ...). */
+static int vl_get(vctx *v, const uint8_t *p, size_t esz, int *isnull, uint32_t *count,
+                  uint8_t **data)
+{
+    unsigned osz = v->f->osz;
+    *data = NULL;
+    *count = (uint32_t)c5_le(p, 4);
+    uint64_t addr = c5_le(p + 4, osz);
+    uint32_t idx = (uint32_t)c5_le(p + 4 + osz, 4);
+    uint64_t undef = osz >= 8 ? UINT64_MAX : (1ull << (8 * osz)) - 1;
+    *isnull = addr == 0;
+    if (*count == 0 || addr == 0 || addr == undef) {
+        *count = 0;
+        return 0;
+    }
+    size_t n;
+    int rc = c5_gheap_read(v->f, addr, idx, data, &n);
+    if (rc)
+        return rc;
+    uint64_t need;
+    if (c5_mul_ovf(*count, esz, &need) || need > n) {
+        c5_free(v->f, *data);
+        *data = NULL;
+        return C5_ECORRUPT;
+    }
+    return 0;
+}
+
+static void put_ref(vctx *v, sb *b, const c5_type *t, const uint8_t *p)
+{
+    unsigned osz = v->f->osz;
+    if (t->reftype == C5_REF_OBJECT) {
+        size_t n = t->size < osz ? t->size : osz;
+        if (all_zero(p, t->size)) {
+            sb_puts(b, "NULL");
+            return;
+        }
+        uint64_t addr = c5_le(p, n);
+        int kind;
+        const char *path = obj_name(v->d->x, v->f, addr, &kind);
+        sb_printf(b, "%s %" PRIu64 " \"%s\"", kind_word(kind), addr, path ? path : "");
+        return;
+    }
+    if (t->reftype == C5_REF_REGION) {
+        if (all_zero(p, t->size)) {
+            sb_puts(b, "NULL");
+            return;
+        }
+        uint64_t obj;
+        void *sel = NULL;
+        size_t sl;
+        const char *path = NULL;
+        int kind;
+        if (c5_regref_read(v->f, p, &obj, &sel, &sl) == 0)
+            path = obj_name(v->d->x, v->f, obj, &kind);
+        free(sel);
+        sb_printf(b, "DATASET \"%s\"", path ? path : "");
+        return;
+    }
+    /* the revised references of HDF5 1.12 are beyond h5dump 1.10 */
+    put_hex(b, p, t->size);
+}
+
+static void put_compound(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nest)
+{
+    sb_puts(b, "{");
+    v->level++;
+    for (int j = 0; j < t->nmemb; j++) {
+        sb_puts(b, j ? ",\n" : "\n");
+        sb_indent(b, v->level);
+        const c5_member *m = &t->memb[j];
+        if (m->offset <= t->size && m->type && m->type->size <= t->size - m->offset)
+            put_value(v, b, m->type, p + m->offset, nest + 1);
+    }
+    v->level--;
+    sb_puts(b, "\n");
+    sb_indent(b, v->level);
+    sb_puts(b, "}");
+}
+
+static void put_array(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nest)
+{
+    const c5_type *bt = t->base;
+    uint64_t n = 1;
+    for (int k = 0; k < t->rank; k++)
+        n *= t->dims[k];
+    if (!bt || bt->size == 0 || t->rank < 1 || n * bt->size > t->size)
+        n = 0;
+    uint64_t last = t->rank >= 1 && t->dims[t->rank - 1] ? t->dims[t->rank - 1] : 1;
+    sb_puts(b, "[ ");
+    v->level++;
+    for (uint64_t i = 0; i < n; i++) {
+        if (i) {
+            sb_puts(b, ",");
+            if (i % last == 0) {
+                sb_puts(b, "\n");
+                sb_indent(b, v->level);
+            } else if (v->next_arr) {
+                /* the element before was (or ended with) an array */
+                v->next_arr = 0;
+                sb_puts(b, "\n ");
+                sb_indent(b, v->level);
+            } else {
+                sb_puts(b, " ");
+            }
+        }
+        v->next_arr = 0;
+        put_value(v, b, bt, p + i * bt->size, nest + 1);
+    }
+    v->level--;
+    sb_puts(b, " ]");
+    v->next_arr = 1;
+}
+
+static void put_vlen(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nest)
+{
+    if (t->vlen_string) {
+        int isnull;
+        uint32_t cnt;
+        uint8_t *data;
+        size_t esz = t->base && t->base->size ? t->base->size : 1;
+        if (vl_get(v, p, esz, &isnull, &cnt, &data)) {
+            v->err = 1;
+            return;
+        }
+        if (isnull) {
+            sb_puts(b, "NULL");
+            return;
+        }
+        /* libhdf5 hands out a C string: it ends at the first NUL */
+        size_t len = (size_t)cnt * esz, k = 0;
+        while (k < len && data[k])
+            k++;
+        put_string(b, data ? (const char *)data : "", k, t->strpad);
+        c5_free(v->f, data);
+        return;
+    }
+    const c5_type *bt = t->base;
+    int isnull;
+    uint32_t cnt;
+    uint8_t *data;
+    sb_puts(b, "(");
+    if (!bt || bt->size == 0 || vl_get(v, p, bt->size, &isnull, &cnt, &data)) {
+        v->err = 1;
+        sb_puts(b, ")");
+        return;
+    }
+    for (uint32_t i = 0; i < cnt; i++) {
+        if (i)
+            sb_puts(b, ", ");
+        v->level++;
+        put_value(v, b, bt, data + (size_t)i * bt->size, nest + 1);
+        v->level--;
+    }
+    c5_free(v->f, data);
+    sb_puts(b, ")");
+}
+
+static void put_enum(vctx *v, sb *b, const c5_type *t, const uint8_t *p)
+{
+    const c5_type *bt = t->base;
+    if (!bt) {
+        put_hex(b, p, t->size);
+        return;
+    }
+    int neg, mneg;
+    uint64_t u, mu;
+    int_value(bt, p, &neg, &u);
+    for (int i = 0; i < t->nmemb; i++) {
+        if (!t->memb[i].value)
+            continue;
+        int_value(bt, t->memb[i].value, &mneg, &mu);
+        if (mu == u) {
+            put_escaped_name(b, t->memb[i].name);
+            return;
+        }
+    }
+    /* no name: h5dump prints the native value's bytes in hex. When the
+     * file's enum already is the native one, libhdf5 reads it unchanged;
+     * otherwise its enum conversion fills values it cannot map with 0xff */
+    uint8_t out[8];
+    size_t ns = native_int_size(bt);
+    int native = bt->size == ns && bt->order == C5_ORDER_LE && bt->bit_offset == 0 &&
+                 (bt->precision == 0 || bt->precision == 8 * bt->size);
+    for (size_t i = 0; i < ns; i++)
+        out[i] = native ? (uint8_t)(u >> (8 * i)) : 0xff;
+    put_hex(b, out, ns);
+    (void)v;
+}
+
+static void put_value(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nest)
+{
+    if (nest > MAX_NEST) {
+        v->err = 1;
+        return;
+    }
+    switch (t->cls) {
+    case C5_CLASS_INTEGER:
+        if (v->ascii && t->size == 1)
+            put_char(b, (char)p[0]);
+        else
+            put_int(b, t, p);
+        break;
+    case C5_CLASS_FLOAT:
+        put_float(b, t, p);
+        break;
+    case C5_CLASS_STRING:
+        put_string(b, (const char *)p, t->size, t->strpad);
+        break;
+    case C5_CLASS_BITFIELD:
+        put_bitfield(b, t, p);
+        break;
+    case C5_CLASS_TIME:
+    case C5_CLASS_OPAQUE:
+        put_hex(b, p, t->size);
+        break;
+    case C5_CLASS_COMPOUND:
+        put_compound(v, b, t, p, nest);
+        break;
+    case C5_CLASS_REFERENCE:
+        put_ref(v, b, t, p);
+        break;
+    case C5_CLASS_ENUM:
+        put_enum(v, b, t, p);
+        break;
+    case C5_CLASS_VLEN:
+        put_vlen(v, b, t, p, nest);
+        break;
+    case C5_CLASS_ARRAY:
+        put_array(v, b, t, p, nest);
+        break;
+    default:
+        sb_puts(b, "invalid datatype");
+    }
+}
+
+/* Bytes one element takes in h5dump's native memory type: it decides the
+ * strip-mine size, hence where row counting restarts. */
+static size_t native_size(const c5_type *t, size_t *align, int nest)
+{
+    size_t a = 1, s;
+    if (nest > MAX_NEST) {
+        *align = 1;
+        return t->size;
+    }
+    switch (t->cls) {
+    case C5_CLASS_INTEGER:
+    case C5_CLASS_BITFIELD:
+        s = a = native_int_size(t);
+        break;
+    case C5_CLASS_ENUM:
+        s = t->base ? native_size(t->base, &a, nest + 1) : t->size;
+        break;
+    case C5_CLASS_FLOAT:
+        s = a = t->size <= 4 ? 4 : t->size <= 8 ? 8 : 16;
+        break;
+    case C5_CLASS_VLEN:
+        s = t->vlen_string ? sizeof(char *) : sizeof(c5_vl);
+        a = sizeof(void *);
+        break;
+    case C5_CLASS_REFERENCE:
+        s = t->reftype == C5_REF_REGION ? 12 : 8;
+        a = t->reftype == C5_REF_REGION ? 1 : 8;
+        break;
+    case C5_CLASS_ARRAY: {
+        uint64_t n = 1;
+        for (int k = 0; k < t->rank; k++)
+            n *= t->dims[k];
+        s = t->base ? (size_t)n * native_size(t->base, &a, nest + 1) : t->size;
+        break;
+    }
+    case C5_CLASS_COMPOUND: {
+        size_t off = 0, ma = 1;
+        for (int j = 0; j < t->nmemb; j++) {
+            size_t ma2;
+            size_t ms = t->memb[j].type ? native_size(t->memb[j].type, &ma2, nest + 1) : 0;
+            if (ma2 > 1 && off % ma2)
+                off += ma2 - off % ma2;
+            off += ms;
+            if (ma2 > ma)
+                ma = ma2;
+        }
+        if (ma > 1 && off % ma)
+            off += ma - off % ma;
+        s = off ? off : t->size;
+        a = ma;
+        break;
+    }
+    default:
+        s = t->size;
+    }
+    *align = a;
+    return s ? s : 1;
+}
+
+/* ---- dataspaces and region references ------------------------------------ */
+
+static void space_text(sb *b, const c5_space *sp)
+{
+    if (sp->cls == C5_SPACE_SCALAR) {
+        sb_puts(b, "SCALAR");
+        return;
+    }
+    if (sp->cls == C5_SPACE_NULL) {
+        sb_puts(b, "NULL");
+        return;
+    }
+    sb_puts(b, "SIMPLE { ( ");
+    for (int i = 0; i < sp->rank; i++)
+        sb_printf(b, "%s%" PRIu64, i ? ", " : "", sp->dims[i]);
+    sb_puts(b, " ) / ( ");
+    for (int i = 0; i < sp->rank; i++) {
+        if (sp->maxdims[i] == C5_UNLIMITED)
+            sb_printf(b, "%sH5S_UNLIMITED", i ? ", " : "");
+        else
+            sb_printf(b, "%s%" PRIu64, i ? ", " : "", sp->maxdims[i]);
+    }
+    sb_puts(b, " ) }");
+}
+
+enum { SEL_NONE = 0, SEL_POINTS = 1, SEL_HYPER = 2, SEL_ALL = 3 };
+
+/* A decoded region: points in stored order, or blocks (first and last
+ * index per dimension) in the order libhdf5 lists them. */
+typedef struct region {
+    int type;
+    unsigned rank;
+    uint64_t n;        /* points or blocks */
+    uint64_t *c;       /* points: n * rank; blocks: n * 2 * rank */
+} region;
+
+static uint64_t rd_n(c5_rd *r, unsigned enc)
+{
+    return enc == 2 ? c5_rd_u16(r) : enc == 4 ? c5_rd_u32(r) : c5_rd_u64(r);
+}
+
+/* Canonical block list of a union of blocks over dimensions dim..rank-1:
+ * libhdf5 keeps hyperslabs as span trees, which merge adjacent spans whose
+ * lower dimensions select the same, and lists blocks from them. out gets
+ * blocks as lo[rank-dim] then hi[rank-dim]. */
+typedef struct blist {
+    uint64_t *v; /* per block: 2 * w values */
+    size_t n, cap, w;
+} blist;
+
+static int bl_push(blist *l, const uint64_t *lo, const uint64_t *hi)
+{
+    if (l->n >= MAX_SEL_BLOCKS)
+        return -1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        uint64_t *p = realloc(l->v, cap * 2 * l->w * sizeof *p);
+        if (!p)
+            die_oom();
+        l->v = p;
+        l->cap = cap;
+    }
+    memcpy(l->v + l->n * 2 * l->w, lo, l->w * sizeof *lo);
+    memcpy(l->v + l->n * 2 * l->w + l->w, hi, l->w * sizeof *hi);
+    l->n++;
+    return 0;
+}
+
+static int u64cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int bl_equal(const blist *a, const blist *b)
+{
+    return a->n == b->n && a->w == b->w &&
+           (a->n == 0 || memcmp(a->v, b->v, a->n * 2 * a->w * sizeof *a->v) == 0);
+}
+
+/* blocks: nb blocks of the full rank (lo[rank], hi[rank]); idx selects the
+ * ones taking part. */
+static int canon(const uint64_t *blocks, unsigned rank, const size_t *idx, size_t nb,
+                 unsigned dim, blist *out)
+{
+    out->w = rank - dim;
+    uint64_t *cuts = malloc(2 * nb * sizeof *cuts);
+    size_t *sub = malloc(nb * sizeof *sub);
+    if (!cuts || !sub)
+        die_oom();
+    size_t nc = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const uint64_t *bk = blocks + idx[i] * 2 * rank;
+        cuts[nc++] = bk[dim];
+        cuts[nc++] = bk[rank + dim] + 1;
+    }
+    qsort(cuts, nc, sizeof *cuts, u64cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < nc; i++)
+        if (!u || cuts[i] != cuts[u - 1])
+            cuts[u++] = cuts[i];
+    /* spans of this dimension with their lower-dimension block lists */
+    uint64_t plo = 0, phi = 0;
+    blist prev = {0};
+    int have = 0, rc = 0;
+    uint64_t lo[C5_MAX_RANK], hi[C5_MAX_RANK];
+    for (size_t k = 0; k + 1 < u && !rc; k++) {
+        uint64_t a = cuts[k], z = cuts[k + 1] - 1;
+        size_t ns = 0;
+        for (size_t i = 0; i < nb; i++) {
+            const uint64_t *bk = blocks + idx[i] * 2 * rank;
+            if (bk[dim] <= a && bk[rank + dim] >= z)
+                sub[ns++] = idx[i];
+        }
+        blist cur = {0};
+        if (ns && dim + 1 < rank)
+            rc = canon(blocks, rank, sub, ns, dim + 1, &cur);
+        int merge = have && ns && phi + 1 == a &&
+                    (dim + 1 == rank || bl_equal(&prev, &cur));
+        if (merge) {
+            phi = z;
+            free(cur.v);
+            continue;
+        }
+        /* flush the previous span */
+        if (have) {
+            lo[0] = plo;
+            hi[0] = phi;
+            if (dim + 1 == rank)
+                rc = bl_push(out, lo, hi);
+            else
+                for (size_t j = 0; j < prev.n && !rc; j++) {
+                    memcpy(lo + 1, prev.v + j * 2 * prev.w, prev.w * sizeof *lo);
+                    memcpy(hi + 1, prev.v + j * 2 * prev.w + prev.w, prev.w * sizeof *hi);
+                    rc = bl_push(out, lo, hi);
+                }
+            free(prev.v);
+            memset(&prev, 0, sizeof prev);
+            have = 0;
+        }
+        if (ns) {
+            have = 1;
+            plo = a;
+            phi = z;
+            prev = cur;
+        } else {
+            free(cur.v);
+        }
+    }
+    if (have && !rc) {
+        lo[0] = plo;
+        hi[0] = phi;
+        if (dim + 1 == rank)
+            rc = bl_push(out, lo, hi);
+        else
+            for (size_t j = 0; j < prev.n && !rc; j++) {
+                memcpy(lo + 1, prev.v + j * 2 * prev.w, prev.w * sizeof *lo);
+                memcpy(hi + 1, prev.v + j * 2 * prev.w + prev.w, prev.w * sizeof *hi);
+                rc = bl_push(out, lo, hi);
+            }
+    }
+    free(prev.v);
+    free(cuts);
+    free(sub);
+    return rc;
+}
+
+/* Decode a serialized selection (the bytes after the object address in a
+ * region reference's heap object). Returns 0 or -1 when malformed. */
+static int region_decode(const uint8_t *p, size_t n, region *rg)
+{
+    memset(rg, 0, sizeof *rg);
+    c5_rd r;
+    c5_rd_init(&r, NULL, p, n, C5_UNDEF, "region reference selection");
+    uint32_t type = c5_rd_u32(&r), ver = c5_rd_u32(&r);
+    if (r.err)
+        return -1;
+    rg->type = (int)type;
+    if (type == SEL_NONE || type == SEL_ALL)
+        return 0;
+    if (type == SEL_POINTS) {
+        unsigned enc = 4;
+        if (ver == 1)
+            c5_rd_skip(&r, 8);
+        else if (ver == 2)
+            enc = c5_rd_u8(&r);
+        else
+            return -1;
+        rg->rank = c5_rd_u32(&r);
+        if (r.err || rg->rank < 1 || rg->rank > C5_MAX_RANK || (enc != 2 && enc != 4 && enc != 8))
+            return -1;
+        uint64_t np = rd_n(&r, enc), need;
+        if (r.err || c5_mul_ovf(np, (uint64_t)rg->rank * enc, &need) || need > c5_rd_left(&r) ||
+            np > MAX_SEL_BLOCKS)
+            return -1;
+        rg->n = np;
+        rg->c = malloc((size_t)(np * rg->rank) * sizeof *rg->c + 1);
+        if (!rg->c)
+            die_oom();
+        for (uint64_t i = 0; i < np * rg->rank; i++)
+            rg->c[i] = rd_n(&r, enc);
+        return r.err ? -1 : 0;
+    }
+    if (type != SEL_HYPER || ver < 1 || ver > 3)
+        return -1;
+    unsigned enc = 4, flags = 0;
+    if (ver == 1) {
+        c5_rd_skip(&r, 8);
+    } else {
+        flags = c5_rd_u8(&r);
+        if (ver == 3) {
+            enc = c5_rd_u8(&r);
+        } else {
+            c5_rd_skip(&r, 4);
+            enc = 8;
+        }
+    }
+    rg->rank = c5_rd_u32(&r);
+    unsigned rank = rg->rank;
+    if (r.err || rank < 1 || rank > C5_MAX_RANK || (enc != 2 && enc != 4 && enc != 8))
+        return -1;
+    uint64_t *blocks = NULL;
+    size_t nb = 0;
+    if (flags & 1) {
+        /* regular: libhdf5 first folds blocks that touch (stride == block)
+         * into one, then lists the blocks in C order */
+        uint64_t st[C5_MAX_RANK], sd[C5_MAX_RANK], ct[C5_MAX_RANK], bk[C5_MAX_RANK];
+        uint64_t total = 1;
+        for (unsigned u = 0; u < rank; u++) {
+            st[u] = rd_n(&r, enc);
+            sd[u] = rd_n(&r, enc);
+            ct[u] = rd_n(&r, enc);
+            bk[u] = rd_n(&r, enc);
+            if (ct[u] == 0 || bk[u] == 0)
+                return -1;
+            if (sd[u] == bk[u] && ct[u] > 1) {
+                if (c5_mul_ovf(bk[u], ct[u], &bk[u]))
+                    return -1;
+                ct[u] = 1;
+            }
+            if (c5_mul_ovf(total, ct[u], &total) || total > MAX_SEL_BLOCKS)
+                return -1;
+        }
+        if (r.err)
+            return -1;
+        rg->n = total;
+        rg->c = malloc((size_t)total * 2 * rank * sizeof *rg->c);
+        if (!rg->c)
+            die_oom();
+        uint64_t ix[C5_MAX_RANK] = {0};
+        for (uint64_t b = 0; b < total; b++) {
+            for (unsigned u = 0; u < rank; u++) {
+                uint64_t lo = st[u] + ix[u] * sd[u];
+                rg->c[b * 2 * rank + u] = lo;
+                rg->c[b * 2 * rank + rank + u] = lo + bk[u] - 1;
+            }
+            for (unsigned u = rank; u-- > 0;) {
+                if (++ix[u] < ct[u])
+                    break;
+                ix[u] = 0;
+            }
+        }
+        return 0;
+    }
+    uint64_t cnt = ver == 1 ? c5_rd_u32(&r) : rd_n(&r, enc), need;
+    if (r.err || c5_mul_ovf(cnt, 2ull * rank * enc, &need) || need > c5_rd_left(&r) ||
+        cnt > MAX_SEL_BLOCKS)
+        return -1;
+    nb = (size_t)cnt;
+    blocks = malloc(nb * 2 * rank * sizeof *blocks + 1);
+    size_t *idx = malloc(nb * sizeof *idx + 1);
+    if (!blocks || !idx)
+        die_oom();
+    for (size_t i = 0; i < nb * 2 * rank; i++)
+        blocks[i] = rd_n(&r, enc);
+    int bad = r.err != 0;
+    for (size_t i = 0; i < nb && !bad; i++) {
+        idx[i] = i;
+        for (unsigned u = 0; u < rank; u++)
+            if (blocks[i * 2 * rank + rank + u] < blocks[i * 2 * rank + u])
+                bad = 1;
+    }
+    blist out = {0};
+    if (!bad && nb)
+        bad = canon(blocks, rank, idx, nb, 0, &out) != 0;
+    free(blocks);
+    free(idx);
+    if (bad) {
+        free(out.v);
+        return -1;
+    }
+    rg->n = out.n;
+    rg->c = out.v;
+    return 0;
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+typedef struct src {
+    c5_object *ds;  /* dataset, or */
+    c5_attr *a;     /* attribute */
+    c5_file *f;     /* the file holding the data (global heap) */
+    c5_type *t;
+    c5_space sp;
+    uint8_t *abuf;  /* attributes: all elements */
+} src;
+
+/* Elements [start, start+count) of a C-order run that the caller
+ * guarantees is a hyperslab (h5dump's strip mines are). */
+static int read_slab(src *s, const uint64_t *off, const uint64_t *size, uint8_t *buf, size_t cap)
+{
+    c5_hyperslab h = {.rank = s->sp.rank, .start = off, .count = size};
+    return c5_dataset_read(s->ds, NULL, s->sp.rank ? &h : NULL, buf, cap);
+}
+
+/* ---- the DATA block ------------------------------------------------------------ */
+
+static void init_fmt(rfmt *f, const c5dump_ctx *x, int pindex)
+{
+    memset(f, 0, sizeof *f);
+    f->pindex = pindex;
+    f->idx = pindex ? IDX_POS : IDX_NONE;
+    f->line_pre = pindex;
+    f->elmt_suf1 = ",";
+    f->elmt_suf2 = " ";
+    f->line_suf = "";
+    f->arr_linebreak = 1;
+    f->line_multi_new = 1;
+    f->ncols = x->width > 0 ? (size_t)x->width : COLS_DEFAULT;
+}
+
+/* h5dump's format for the frame lines (DATA {, }, references): its
+ * indentation rule is the index one, without index text. */
+static void frame_fmt(rfmt *f, const c5dump_ctx *x)
+{
+    init_fmt(f, x, 1);
+    f->idx = IDX_NONE;
+    f->line_pre = 0;
+}
+
+static int data_block(dd *d, c5_object *ds, c5_attr *a, c5_file *f, int level);
+
+/* Print n elements (h5dump's dump_simple_data). */
+static void simple_data(dd *d, rctx *c, const rfmt *f, vctx *v, const c5_type *t,
+                        const uint8_t *buf, uint64_t n, int last_call)
+{
+    uint64_t counter = 0;
+    for (uint64_t i = 0; i < n; i++, c->cur_elmt++, counter++) {
+        sb_reset(&d->el);
+        v->level = c->level;
+        put_value(v, &d->el, t, buf + i * t->size, 0);
+        if (i + 1 < n || !last_call)
+            sb_puts(&d->el, f->elmt_suf1);
+        if (!render(d, c, f, d->el.p, i, counter))
+            counter = 0;
+    }
+}
+
+/* All values of a dataset or attribute with a non-reference type. */
+static int values(dd *d, src *s, rctx *c, rfmt *f, vctx *v)
+{
+    uint64_t total = 1;
+    c->ndims = s->sp.cls == C5_SPACE_SIMPLE ? s->sp.rank : 0;
+    for (int i = 0; i < c->ndims; i++) {
+        c->dims[i] = s->sp.dims[i];
+        total *= s->sp.dims[i];
+    }
+    c->size_last_dim = c->ndims ? s->sp.dims[c->ndims - 1] : 0;
+    if (s->sp.cls == C5_SPACE_NULL || total == 0)
+        return 0;
+    size_t esz = s->t->size;
+    if (s->a) { /* attributes: one call with everything */
+        c->sm_pos = 0;
+        simple_data(d, c, f, v, s->t, s->abuf, total, 1);
+        return 0;
+    }
+    /* strip mines: per dimension, from the last, as many as fit in 32 MiB
+     * of the native type */
+    size_t al;
+    uint64_t nat = native_size(s->t, &al, 0), smb = nat, sm[C5_MAX_RANK];
+    for (int i = c->ndims; i > 0; i--) {
+        uint64_t k = SM_BYTES / smb;
+        if (k == 0)
+            k = 1;
+        sm[i - 1] = s->sp.dims[i - 1] < k ? s->sp.dims[i - 1] : k;
+        smb *= sm[i - 1];
+    }
+    uint64_t off[C5_MAX_RANK] = {0}, hs[C5_MAX_RANK];
+    int rc = 0;
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    for (uint64_t done = 0; done < total;) {
+        uint64_t nel = 1;
+        for (int i = 0; i < c->ndims; i++) {
+            hs[i] = s->sp.dims[i] - off[i] < sm[i] ? s->sp.dims[i] - off[i] : sm[i];
+            nel *= hs[i];
+        }
+        c->sm_pos = done;
+        int last = done + nel >= total;
+        /* h5dump reads a whole strip mine before printing it, so a read
+         * error prints nothing of it; so do we, up to READ_ONCE bytes.
+         * Larger ones (types much wider on file than in memory) are read
+         * in pieces cut along the first dimension wider than one (the
+         * pieces are consecutive runs of elements). */
+        int sd = 0;
+        while (sd < c->ndims - 1 && hs[sd] == 1)
+            sd++;
+        uint64_t sdn = c->ndims ? hs[sd] : 1;
+        uint64_t per = nel / sdn; /* elements per index of dimension sd */
+        uint64_t step = nel * esz <= READ_ONCE      ? sdn
+                        : per * esz >= READ_PIECE ? 1
+                                                  : READ_PIECE / (per * esz);
+        /* h5dump's row counter restarts with each strip mine */
+        uint64_t local = 0, rowc = 0;
+        for (uint64_t pos = 0; pos < sdn;) {
+            uint64_t take = sdn - pos < step ? sdn - pos : step;
+            uint64_t po[C5_MAX_RANK], ps[C5_MAX_RANK], bytes;
+            for (int i = 0; i < c->ndims; i++) {
+                po[i] = off[i];
+                ps[i] = hs[i];
+            }
+            if (c->ndims) {
+                po[sd] = off[sd] + pos;
+                ps[sd] = take;
+            }
+            uint64_t pn = per * take;
+            if (c5_mul_ovf(pn, esz, &bytes) || bytes > SIZE_MAX) {
+                rc = -1;
+                break;
+            }
+            if (bytes > cap) {
+                uint8_t *nb = realloc(buf, (size_t)bytes);
+                if (!nb)
+                    die_oom();
+                buf = nb;
+                cap = (size_t)bytes;
+            }
+            if (read_slab(s, po, ps, buf, cap) != 0) {
+                /* h5dump reports the failure and goes on with the next
+                 * strip mine */
+                rc = -1;
+                break;
+            }
+            for (uint64_t i = 0; i < pn; i++, local++, c->cur_elmt++, rowc++) {
+                sb_reset(&d->el);
+                v->level = c->level;
+                put_value(v, &d->el, s->t, buf + i * esz, 0);
+                if (local + 1 < nel || !last)
+                    sb_puts(&d->el, f->elmt_suf1);
+                if (!render(d, c, f, d->el.p, local, rowc))
+                    rowc = 0;
+            }
+            pos += take;
+        }
+        done += nel;
+        for (int i = c->ndims, carry = 1; i > 0 && carry; --i) {
+            off[i - 1] += hs[i - 1];
+            if (off[i - 1] == s->sp.dims[i - 1])
+                off[i - 1] = 0;
+            else
+                carry = 0;
+        }
+        c->continuation++;
+    }
+    free(buf);
+    return rc;
+}
+
+/* One region reference at the top level: the block under its line. */
+static void region_block(dd *d, rctx *c, const rfmt *f, c5_file *file, const uint8_t *ref,
+                         uint64_t i)
+{
+    uint64_t obj;
+    void *selb = NULL;
+    size_t sl;
+    if (c5_regref_read(file, ref, &obj, &selb, &sl) != 0)
+        return;
+    region rg;
+    c5_object *o = NULL;
+    if (region_decode(selb, sl, &rg) != 0 || (rg.type != SEL_POINTS && rg.type != SEL_HYPER) ||
+        c5_object_open_addr(&o, file, obj) != 0 || c5_object_kind(o) != C5_OBJ_DATASET) {
+        free(selb);
+        free(rg.c);
+        c5_object_close(o);
+        return;
+    }
+    free(selb);
+    rfmt nf = *f; /* references are laid out at 80 columns whatever -w says */
+    nf.ncols = COLS_DEFAULT;
+    int pts = rg.type == SEL_POINTS;
+    sb_reset(&d->el);
+    sb_puts(&d->el, pts ? "{" : " {");
+    render(d, c, &nf, d->el.p, i, 0);
+    c->level++;
+    c->need_prefix = 1;
+    sb_reset(&d->el);
+    sb_puts(&d->el, pts ? "REGION_TYPE POINT  " : "REGION_TYPE BLOCK  ");
+    for (uint64_t k = 0; k < rg.n; k++) {
+        if (k)
+            sb_puts(&d->el, "," BREAK " ");
+        if (pts) {
+            for (unsigned u = 0; u < rg.rank; u++)
+                sb_printf(&d->el, "%s%" PRIu64, u ? "," : "(", rg.c[k * rg.rank + u]);
+            sb_puts(&d->el, ")");
+        } else {
+            for (unsigned u = 0; u < rg.rank; u++)
+                sb_printf(&d->el, "%s%" PRIu64, u ? "," : "(", rg.c[k * 2 * rg.rank + u]);
+            for (unsigned u = 0; u < rg.rank; u++)
+                sb_printf(&d->el, "%s%" PRIu64, u ? "," : ")-(",
+                          rg.c[k * 2 * rg.rank + rg.rank + u]);
+            sb_puts(&d->el, ")");
+        }
+    }
+    render(d, c, &nf, d->el.p, i, 0);
+    free(rg.c);
+    /* the dataset's type and dataspace: the type printer writes straight
+     * to the output, so end the line first */
+    c5_type *t = NULL;
+    c5_space sp;
+    if (c5_object_type(&t, o) == 0) {
+        c->need_prefix = 1;
+        sb_reset(&d->el);
+        sb_puts(&d->el, "DATATYPE  ");
+        render(d, c, &nf, d->el.p, i, 0);
+        fflush(d->out);
+        c5dump_type(d->x, t, c->level - 1);
+        c->cur_column += 1; /* the type text is never empty */
+        c5_type_close(t);
+    }
+    if (c5_dataset_space(&sp, o) == 0) {
+        c->need_prefix = 1;
+        sb_reset(&d->el);
+        sb_puts(&d->el, "DATASPACE  ");
+        space_text(&d->el, &sp);
+        render(d, c, &nf, d->el.p, i, 0);
+    }
+    c5_object_close(o);
+    c->level--;
+    line(d, c, &nf, "}");
+}
+
+/* Attributes are read whole (h5dump does too). */
+static int attr_load(src *s)
+{
+    if (!s->a || s->sp.cls == C5_SPACE_NULL)
+        return 0;
+    uint64_t total = 1, bytes;
+    for (int i = 0; s->sp.cls == C5_SPACE_SIMPLE && i < s->sp.rank; i++)
+        total *= s->sp.dims[i];
+    if (c5_mul_ovf(total, s->t->size, &bytes) || bytes > SIZE_MAX)
+        return -1;
+    s->abuf = malloc(bytes ? (size_t)bytes : 1);
+    if (!s->abuf)
+        die_oom();
+    if (bytes && c5_attr_read(s->a, NULL, s->abuf, (size_t)bytes) != 0)
+        return -1;
+    return 0;
+}
+
+/* A dataset or attribute of references at the top level. */
+static int ref_values(dd *d, src *s, rctx *c, const rfmt *frame)
+{
+    uint64_t total = 1;
+    if (s->sp.cls == C5_SPACE_NULL)
+        total = 0;
+    for (int i = 0; s->sp.cls == C5_SPACE_SIMPLE && i < s->sp.rank; i++)
+        total *= s->sp.dims[i];
+    size_t esz = s->t->size;
+    uint8_t *buf = NULL;
+    int rc = 0;
+    /* h5dump gives up silently (exit status unchanged) when references
+     * cannot be read */
+    if (total) {
+        uint64_t bytes;
+        if (c5_mul_ovf(total, esz, &bytes) || bytes > SIZE_MAX)
+            return 0;
+        if (s->a) {
+            if (attr_load(s) != 0)
+                return 0;
+            buf = s->abuf;
+        } else {
+            buf = malloc((size_t)bytes);
+            if (!buf)
+                die_oom();
+            if (c5_dataset_read(s->ds, NULL, NULL, buf, (size_t)bytes) != 0) {
+                free(buf);
+                return 0;
+            }
+        }
+    }
+    rfmt nf = *frame;
+    nf.ncols = COLS_DEFAULT;
+    vctx v = {.d = d, .f = s->f};
+    for (uint64_t i = 0; i < total; i++, c->cur_elmt++) {
+        const uint8_t *p = buf + i * esz;
+        c->need_prefix = 1;
+        sb_reset(&d->el);
+        v.level = c->level;
+        put_ref(&v, &d->el, s->t, p);
+        render(d, c, &nf, d->el.p, i, total);
+        if (all_zero(p, esz))
+            continue;
+        if (s->t->reftype == C5_REF_OBJECT) {
+            uint64_t addr = c5_le(p, esz < s->f->osz ? esz : s->f->osz);
+            c5_object *o = NULL;
+            if (c5_object_open_addr(&o, s->f, addr) != 0)
+                continue;
+            c->level++;
+            if (c5_object_kind(o) == C5_OBJ_DATASET && d->depth < MAX_REF_DEPTH) {
+                d->depth++;
+                c->cur_column = 0; /* the block starts on a line of its own */
+                fputc('\n', d->out);
+                if (data_block(d, o, NULL, s->f, c->level) < 0)
+                    rc = -1;
+                c->cur_column = 1; /* its last line is still open */
+                d->depth--;
+            } else {
+                line(d, c, frame, "DATA {");
+                close_line(d, c, frame);
+            }
+            c->level--;
+            c5_object_close(o);
+        } else {
+            region_block(d, c, &nf, s->f, p, i);
+        }
+    }
+    if (!s->a)
+        free(buf);
+    return rc;
+}
+
+/* The DATA block at ctx level `level` (printed one level less). Returns
+ * 0, -1 after a read error (message printed), or 1 when h5dump leaves its
+ * indentation one level deeper (references it does not know). The output
+ * ends with an unterminated line. */
+static int data_block(dd *d, c5_object *ds, c5_attr *a, c5_file *file, int level)
+{
+    rfmt frame;
+    frame_fmt(&frame, d->x);
+    rctx ctx = {.level = level};
+    src s = {.ds = ds, .a = a, .f = file};
+    int rc = 0, gone = 0;
+    line(d, &ctx, &frame, "DATA {");
+    if (ds) {
+        if (c5_object_type(&s.t, ds) || c5_dataset_space(&s.sp, ds))
+            gone = 1;
+    } else if (c5_attr_type(&s.t, a) || c5_attr_space(&s.sp, a)) {
+        gone = 1;
+    }
+    if (gone) {
+        rc = -1;
+        goto close;
+    }
+    if (s.t->cls == C5_CLASS_REFERENCE) {
+        ctx.level++;
+        if (s.t->reftype != C5_REF_OBJECT && s.t->reftype != C5_REF_REGION) {
+            /* h5dump 1.10 skips references it does not know and forgets to
+             * step back out */
+            rc = 1;
+        } else {
+            rctx dc = ctx;
+            dc.need_prefix = 1;
+            if (ref_values(d, &s, &dc, &frame) < 0)
+                rc = -1;
+            ctx.level--;
+        }
+    } else {
+        rctx dc = ctx;
+        rfmt vf;
+        init_fmt(&vf, d->x, !d->x->o->noindex);
+        vctx v = {.d = d, .f = file};
+        int str = d->x->o->string && s.t->cls == C5_CLASS_INTEGER && s.t->size == 1;
+        if (str) {
+            /* -r: one quoted string; each row of the last dimension on a
+             * line of its own */
+            vf.idx = IDX_QUOTE;
+            dc.level++;
+            dc.need_prefix = 1;
+            prefix(d, &dc, &vf, 0, 0);
+            vf.elmt_suf1 = "";
+            vf.elmt_suf2 = "";
+            vf.line_suf = "\"";
+            v.ascii = 1;
+        } else {
+            dc.need_prefix = 1;
+        }
+        if (attr_load(&s) != 0 || values(d, &s, &dc, &vf, &v) < 0 || v.err)
+            rc = -1;
+        if (str) {
+            dc.need_prefix = 0;
+            vf.arr_linebreak = 0;
+            vf.idx = IDX_NONE;
+            vf.line_multi_new = 0;
+            vf.line_suf = "";
+            sb_reset(&d->el);
+            sb_puts(&d->el, "\"");
+            render(d, &dc, &vf, d->el.p, 0, 0);
+        }
+    }
+close:
+    if (rc < 0) {
+        fflush(d->out);
+        fprintf(stderr, "h5dump error: unable to print data\n");
+        d->x->status = 1;
+    }
+    close_line(d, &ctx, &frame);
+    free(s.abuf);
+    c5_type_close(s.t);
+    return rc;
+}
+
+int c5dump_data(c5dump_ctx *x, c5_object *ds, c5_attr *a, int indent)
+{
+    if (!x || (!ds == !a))
+        return -1;
+    dd d = {.x = x, .out = x->out ? x->out : stdout};
+    c5_file *f = ds ? c5_object_file(ds) : x->f;
+    /* h5dump counts the DATA line's level one above where it prints it */
+    int rc = data_block(&d, ds, a, f, indent + 1);
+    fputc('\n', d.out);
+    free(d.el.p);
+    free(d.tmp.p);
+    return rc;
+}
