@@ -16,7 +16,7 @@ typedef struct subcommand {
 
 static const subcommand commands[] = {
     {"ls", c5tool_ls, "list the objects of an HDF5 file (output as h5ls)"},
-    {"dump", c5tool_dump, "export datasets as binary (output as h5dump -b)"},
+    {"dump", c5tool_dump, "print the file as h5dump does (or export datasets with -b)"},
     {"repack", c5tool_repack, "copy a file into a new one, optionally re-filtered (as h5repack)"},
 };
 

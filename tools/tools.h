@@ -15,8 +15,8 @@
 
 /* `cfive ls`: lists groups and objects, byte for byte like h5ls. */
 int c5tool_ls(int argc, char **argv);
-/* `cfive dump -d PATH -b LE|BE|NATIVE|FILE -o OUT FILE`: writes dataset
- * elements as h5dump -b does. */
+/* `cfive dump [OPTIONS] FILE`: prints what h5dump prints; with -b/-o it
+ * writes dataset elements as h5dump -b does. */
 int c5tool_dump(int argc, char **argv);
 /* `cfive repack [--latest] [-f FILT] [-l LAYT] IN OUT`: copies a file as
  * h5repack does (tools/repack.c). */
