@@ -54,10 +54,12 @@ B=${B:-build}
 case $B in /*) ;; *) B=$root/$B ;; esac
 PY=/usr/bin/python3
 export HDF5_PLUGIN_PATH=${HDF5_PLUGIN_PATH:-/usr/lib/x86_64-linux-gnu/hdf5/serial/plugins}
-# Debian's LZF plugin is not linked against liblzf: preload it so h5dump
-# can read LZF chunks (harmless for the other tools).
+# Debian's LZF plugin is not linked against liblzf: h5dump gets it
+# preloaded so it can read LZF chunks (only h5dump: a sanitizer build of
+# cfive must not see a preload).
 lzf_lib=/usr/lib/x86_64-linux-gnu/liblzf.so.1
-[ -e "$lzf_lib" ] && export LD_PRELOAD="$lzf_lib${LD_PRELOAD:+:$LD_PRELOAD}"
+h5dump_cmd=(h5dump)
+[ -e "$lzf_lib" ] && h5dump_cmd=(env "LD_PRELOAD=$lzf_lib" h5dump)
 
 REPACK_CMD=${REPACK_CMD:-$B/cfive repack}
 read -r -a repack_cmd <<<"$REPACK_CMD"
@@ -253,7 +255,7 @@ for f in "${files[@]}"; do
     name=$(basename "$in")
     label=${in#"$root/"}
     [ -n "$corpus" ] && label=${label#"$corpus/"}
-    if ! (cd "$dir" && timeout 60 h5dump "$name" >"$tmp/in.ddl" 2>/dev/null); then
+    if ! (cd "$dir" && timeout 60 "${h5dump_cmd[@]}" "$name" >"$tmp/in.ddl" 2>/dev/null); then
         echo "SKIP $label (h5dump fails on it)"
         skip=$((skip + ${#formats[@]}))
         continue
@@ -282,7 +284,7 @@ for f in "${files[@]}"; do
             fail_case "$case" "repack exit status 0 but no output file" "$tmp/repack.log"
             continue
         fi
-        (cd "$mirror" && timeout 60 h5dump "$name" >"$tmp/out.ddl" 2>"$tmp/out.err") 2>>"$tmp/out.err"
+        (cd "$mirror" && timeout 60 "${h5dump_cmd[@]}" "$name" >"$tmp/out.ddl" 2>"$tmp/out.err") 2>>"$tmp/out.err"
         rc=$?
         if [ $rc -ne 0 ]; then
             fail_case "$case" "h5dump cannot read the copy: exit status $rc" "$tmp/out.err"
