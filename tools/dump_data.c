@@ -364,6 +364,9 @@ static void int_value(const c5_type *t, const uint8_t *p, int *neg, uint64_t *u)
     unsigned prec = t->precision ? t->precision : (unsigned)(8 * n);
     unsigned off = t->bit_offset;
     *neg = 0;
+    *u = 0;
+    if (prec == 0)
+        return;
     if (prec <= 64) {
         uint64_t v = bits(le, n, off, prec);
         if (t->is_signed && prec < 64 && (v >> (prec - 1)) & 1)
@@ -1072,7 +1075,7 @@ static size_t native_size(const c5_type *t, size_t *align, int nest)
     case C5_CLASS_COMPOUND: {
         size_t off = 0, ma = 1;
         for (int j = 0; j < t->nmemb; j++) {
-            size_t ma2;
+            size_t ma2 = 1;
             size_t ms = t->memb[j].type ? native_size(t->memb[j].type, &ma2, nest + 1) : 0;
             if (ma2 > 1 && off % ma2)
                 off += ma2 - off % ma2;
