@@ -58,6 +58,26 @@ void c5dump_props(c5dump_ctx *x, c5_object *ds, int indent);
 /* dump_props.c: the SUPER_BLOCK block for -B (and USER_BLOCK). */
 void c5dump_superblock(c5dump_ctx *x, int indent);
 
+/* dump_util.c: a growable, always NUL-terminated string, and the
+ * out-of-memory exit (h5dump's message, status 1). */
+typedef struct c5sb {
+    char *p;
+    size_t n, cap;
+} c5sb;
+void c5sb_putn(c5sb *b, const char *s, size_t n);
+void c5sb_puts(c5sb *b, const char *s);
+void c5sb_printf(c5sb *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void c5sb_reset(c5sb *b);
+void c5dump_oom(void)
+#if defined(__GNUC__)
+    __attribute__((noreturn))
+#endif
+    ;
+
 /* Indentation: h5dump indents 3 spaces per level. */
 void c5dump_indent(c5dump_ctx *x, int indent);
 

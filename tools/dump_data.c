@@ -60,79 +60,12 @@
 
 /* ---- growable strings ------------------------------------------------------- */
 
-typedef struct sb {
-    char *p;
-    size_t n, cap;
-} sb;
-
-static void die_oom(void)
-{
-    fprintf(stderr, "cfive dump: out of memory\n");
-    exit(1);
-}
-
-static void sb_putn(sb *b, const char *s, size_t n)
-{
-    if (n > SIZE_MAX - b->n - 1)
-        die_oom();
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1)
-            cap = cap > SIZE_MAX / 2 ? b->n + n + 1 : cap * 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            die_oom();
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void sb_puts(sb *b, const char *s) { sb_putn(b, s, strlen(s)); }
-
-static void sb_printf(sb *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void sb_printf(sb *b, const char *fmt, ...)
-{
-    char tmp[128];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp) {
-        sb_putn(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big)
-        die_oom();
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_putn(b, big, (size_t)n);
-    free(big);
-}
-
-static void sb_reset(sb *b)
-{
-    b->n = 0;
-    if (b->p)
-        b->p[0] = '\0';
-    else
-        sb_putn(b, "", 0); /* always a valid string */
-}
+typedef c5sb sb;
 
 static void sb_indent(sb *b, int level)
 {
     for (int i = 0; i < level; i++)
-        sb_puts(b, INDENT);
+        c5sb_puts(b, INDENT);
 }
 
 /* ---- the line engine (h5dump's render_element / simple_prefix) ------------ */
@@ -193,7 +126,7 @@ static void put_indent(dd *d, int level)
 
 static void index_text(sb *b, const rctx *c, uint64_t elmtno)
 {
-    sb_puts(b, "(");
+    c5sb_puts(b, "(");
     if (c->ndims > 0) {
         uint64_t acc[C5_MAX_RANK];
         acc[c->ndims - 1] = 1;
@@ -202,12 +135,12 @@ static void index_text(sb *b, const rctx *c, uint64_t elmtno)
         for (int i = 0; i < c->ndims; i++) {
             uint64_t pos = acc[i] ? elmtno / acc[i] : 0;
             elmtno -= pos * acc[i];
-            sb_printf(b, "%s%" PRIu64, i ? "," : "", pos);
+            c5sb_printf(b, "%s%" PRIu64, i ? "," : "", pos);
         }
     } else {
-        sb_printf(b, "%" PRIu64, elmtno);
+        c5sb_printf(b, "%" PRIu64, elmtno);
     }
-    sb_puts(b, "): ");
+    c5sb_puts(b, "): ");
 }
 
 /* End the current line (if any) and start a new one with its prefix. */
@@ -219,11 +152,11 @@ static void prefix(dd *d, rctx *c, const rfmt *f, uint64_t elmtno, int secnum)
         fputs(f->line_suf, d->out);
         fputc('\n', d->out);
     }
-    sb_reset(&d->tmp);
+    c5sb_reset(&d->tmp);
     if (f->idx == IDX_POS)
         index_text(&d->tmp, c, elmtno);
     else if (f->idx == IDX_QUOTE)
-        sb_puts(&d->tmp, "\"");
+        c5sb_puts(&d->tmp, "\"");
     /* the first line and continued sections always show the prefix text,
      * other lines only when it is repeated on every line */
     int show = (elmtno == 0 && secnum == 0) || secnum || f->line_pre;
@@ -308,8 +241,8 @@ static int render(dd *d, rctx *c, const rfmt *f, char *s, uint64_t local, uint64
 static void line(dd *d, rctx *c, const rfmt *f, const char *text)
 {
     c->need_prefix = 1;
-    sb_reset(&d->el);
-    sb_puts(&d->el, text);
+    c5sb_reset(&d->el);
+    c5sb_puts(&d->el, text);
     render(d, c, f, d->el.p, 0, 0);
 }
 
@@ -320,8 +253,8 @@ static void close_line(dd *d, rctx *c, const rfmt *f)
 {
     c->need_prefix = 1;
     prefix(d, c, f, 0, 0);
-    sb_reset(&d->el);
-    sb_puts(&d->el, "}");
+    c5sb_reset(&d->el);
+    c5sb_puts(&d->el, "}");
     render(d, c, f, d->el.p, 0, 0);
 }
 
@@ -400,9 +333,9 @@ static void put_int(sb *b, const c5_type *t, const uint8_t *p)
     uint64_t u;
     int_value(t, p, &neg, &u);
     if (t->is_signed)
-        sb_printf(b, "%" PRId64, (int64_t)u);
+        c5sb_printf(b, "%" PRId64, (int64_t)u);
     else
-        sb_printf(b, "%" PRIu64, u);
+        c5sb_printf(b, "%" PRIu64, u);
 }
 
 /* Native size h5dump converts an integer (or enum base, bitfield) to. */
@@ -473,18 +406,18 @@ static void put_float(sb *b, const c5_type *t, const uint8_t *p)
         float f;
         to_le(t, p, le, 4);
         memcpy(&f, le, 4);
-        sb_printf(b, "%g", (double)f);
+        c5sb_printf(b, "%g", (double)f);
     } else if (is_ieee(t, 8)) {
         double v;
         to_le(t, p, le, 8);
         memcpy(&v, le, 8);
-        sb_printf(b, "%g", v);
+        c5sb_printf(b, "%g", v);
     } else if (t->size <= 4) { /* h5dump converts to the native type of that size */
-        sb_printf(b, "%g", (double)(float)float_value(t, p));
+        c5sb_printf(b, "%g", (double)(float)float_value(t, p));
     } else if (t->size <= 8) {
-        sb_printf(b, "%g", (double)float_value(t, p));
+        c5sb_printf(b, "%g", (double)float_value(t, p));
     } else {
-        sb_printf(b, "%Lg", float_value(t, p));
+        c5sb_printf(b, "%Lg", float_value(t, p));
     }
 }
 
@@ -492,11 +425,11 @@ static void put_float(sb *b, const c5_type *t, const uint8_t *p)
 static void put_hex(sb *b, const uint8_t *p, size_t n)
 {
     if (n == 1) {
-        sb_printf(b, "0x%02x", p[0]);
+        c5sb_printf(b, "0x%02x", p[0]);
         return;
     }
     for (size_t i = 0; i < n; i++)
-        sb_printf(b, "%s%02x", i ? ":" : "", p[i]);
+        c5sb_printf(b, "%s%02x", i ? ":" : "", p[i]);
 }
 
 /* A bitfield converted to the native bitfield of its precision: the
@@ -523,23 +456,23 @@ static void put_char(sb *b, char ch)
 {
     switch (ch) {
     case '\n':
-        sb_puts(b, "\n           ");
+        c5sb_puts(b, "\n           ");
         return;
     case '\r':
-        sb_puts(b, "\r           ");
+        c5sb_puts(b, "\r           ");
         return;
     case '"':
     case '\\':
     case '\b':
     case '\f':
     case '\t':
-        sb_putn(b, &ch, 1);
+        c5sb_putn(b, &ch, 1);
         return;
     default:
         if (isprint((unsigned char)ch) && (unsigned char)ch < 0x80)
-            sb_putn(b, &ch, 1);
+            c5sb_putn(b, &ch, 1);
         else
-            sb_printf(b, "\\%03o", (unsigned)(int)ch);
+            c5sb_printf(b, "\\%03o", (unsigned)(int)ch);
     }
 }
 
@@ -551,15 +484,15 @@ static void put_string(sb *b, const char *s, size_t size, int pad)
     int quoted = 0;
     for (i = 0; i < size && (s[i] || pad != C5_STR_NULLTERM); i++) {
         if (!quoted) {
-            sb_puts(b, "\"");
+            c5sb_puts(b, "\"");
             quoted = 1;
         }
         put_char(b, s[i]);
     }
     if (quoted)
-        sb_puts(b, "\"");
+        c5sb_puts(b, "\"");
     if (i == 0)
-        sb_puts(b, "\"\"");
+        c5sb_puts(b, "\"\"");
 }
 
 /* Enum names are escaped C-style (h5tools_escape). */
@@ -568,22 +501,22 @@ static void put_escaped_name(sb *b, const char *s)
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         switch (c) {
-        case '\'': sb_puts(b, "\\'"); break;
-        case '"': sb_puts(b, "\\\""); break;
-        case '\\': sb_puts(b, "\\\\"); break;
-        case '?': sb_puts(b, "\\?"); break;
-        case '\a': sb_puts(b, "\\a"); break;
-        case '\b': sb_puts(b, "\\b"); break;
-        case '\f': sb_puts(b, "\\f"); break;
-        case '\n': sb_puts(b, "\\n"); break;
-        case '\r': sb_puts(b, "\\r"); break;
-        case '\t': sb_puts(b, "\\t"); break;
-        case '\v': sb_puts(b, "\\v"); break;
+        case '\'': c5sb_puts(b, "\\'"); break;
+        case '"': c5sb_puts(b, "\\\""); break;
+        case '\\': c5sb_puts(b, "\\\\"); break;
+        case '?': c5sb_puts(b, "\\?"); break;
+        case '\a': c5sb_puts(b, "\\a"); break;
+        case '\b': c5sb_puts(b, "\\b"); break;
+        case '\f': c5sb_puts(b, "\\f"); break;
+        case '\n': c5sb_puts(b, "\\n"); break;
+        case '\r': c5sb_puts(b, "\\r"); break;
+        case '\t': c5sb_puts(b, "\\t"); break;
+        case '\v': c5sb_puts(b, "\\v"); break;
         default:
             if (c < 0x80 && isprint(c))
-                sb_putn(b, (const char *)&c, 1);
+                c5sb_putn(b, (const char *)&c, 1);
             else
-                sb_printf(b, "\\%03o", c);
+                c5sb_printf(b, "\\%03o", c);
         }
     }
 }
@@ -630,13 +563,13 @@ static int collect_link(void *ud, const c5_link *l)
         size_t cap = v->cap ? 2 * v->cap : 16;
         lk *p = realloc(v->v, cap * sizeof *p);
         if (!p)
-            die_oom();
+            c5dump_oom();
         v->v = p;
         v->cap = cap;
     }
     char *s = strdup(l->name);
     if (!s)
-        die_oom();
+        c5dump_oom();
     v->v[v->n].name = s;
     v->v[v->n].addr = l->addr;
     v->n++;
@@ -658,13 +591,13 @@ static void pmap_add(pmap *m, uint64_t addr, const char *path, int kind)
         size_t cap = m->cap ? 2 * m->cap : 64;
         pent *p = realloc(m->v, cap * sizeof *p);
         if (!p)
-            die_oom();
+            c5dump_oom();
         m->v = p;
         m->cap = cap;
     }
     char *s = strdup(path);
     if (!s)
-        die_oom();
+        c5dump_oom();
     m->v[m->n].addr = addr;
     m->v[m->n].path = s;
     m->v[m->n].kind = kind;
@@ -679,11 +612,11 @@ static void pmap_walk(pmap *m, c5_object *g, const char *gpath, int depth)
     c5_group_iterate(g, C5_ORDER_NAME, collect_link, &v);
     sb path = {0};
     for (size_t i = 0; i < v.n; i++) {
-        sb_reset(&path);
-        sb_puts(&path, gpath);
+        c5sb_reset(&path);
+        c5sb_puts(&path, gpath);
         if (strcmp(gpath, "/") != 0)
-            sb_puts(&path, "/");
-        sb_puts(&path, v.v[i].name);
+            c5sb_puts(&path, "/");
+        c5sb_puts(&path, v.v[i].name);
         if (pmap_find(m, v.v[i].addr))
             continue; /* seen: a second path, and groups are visited once */
         c5_object *o = NULL;
@@ -835,18 +768,18 @@ static void put_ref(vctx *v, sb *b, const c5_type *t, const uint8_t *p)
     if (t->reftype == C5_REF_OBJECT) {
         size_t n = t->size < osz ? t->size : osz;
         if (all_zero(p, t->size)) {
-            sb_puts(b, "NULL");
+            c5sb_puts(b, "NULL");
             return;
         }
         uint64_t addr = c5_le(p, n);
         int kind;
         const char *path = obj_name(v->d->x, v->f, addr, &kind);
-        sb_printf(b, "%s %" PRIu64 " \"%s\"", kind_word(kind), addr, path ? path : "");
+        c5sb_printf(b, "%s %" PRIu64 " \"%s\"", kind_word(kind), addr, path ? path : "");
         return;
     }
     if (t->reftype == C5_REF_REGION) {
         if (all_zero(p, t->size)) {
-            sb_puts(b, "NULL");
+            c5sb_puts(b, "NULL");
             return;
         }
         uint64_t obj;
@@ -857,7 +790,7 @@ static void put_ref(vctx *v, sb *b, const c5_type *t, const uint8_t *p)
         if (c5_regref_read(v->f, p, &obj, &sel, &sl) == 0)
             path = obj_name(v->d->x, v->f, obj, &kind);
         free(sel);
-        sb_printf(b, "DATASET \"%s\"", path ? path : "");
+        c5sb_printf(b, "DATASET \"%s\"", path ? path : "");
         return;
     }
     /* the revised references of HDF5 1.12 are beyond h5dump 1.10 */
@@ -866,19 +799,19 @@ static void put_ref(vctx *v, sb *b, const c5_type *t, const uint8_t *p)
 
 static void put_compound(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nest)
 {
-    sb_puts(b, "{");
+    c5sb_puts(b, "{");
     v->level++;
     for (int j = 0; j < t->nmemb; j++) {
-        sb_puts(b, j ? ",\n" : "\n");
+        c5sb_puts(b, j ? ",\n" : "\n");
         sb_indent(b, v->level);
         const c5_member *m = &t->memb[j];
         if (m->offset <= t->size && m->type && m->type->size <= t->size - m->offset)
             put_value(v, b, m->type, p + m->offset, nest + 1);
     }
     v->level--;
-    sb_puts(b, "\n");
+    c5sb_puts(b, "\n");
     sb_indent(b, v->level);
-    sb_puts(b, "}");
+    c5sb_puts(b, "}");
 }
 
 static void put_array(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nest)
@@ -890,28 +823,28 @@ static void put_array(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int ne
     if (!bt || bt->size == 0 || t->rank < 1 || n * bt->size > t->size)
         n = 0;
     uint64_t last = t->rank >= 1 && t->dims[t->rank - 1] ? t->dims[t->rank - 1] : 1;
-    sb_puts(b, "[ ");
+    c5sb_puts(b, "[ ");
     v->level++;
     for (uint64_t i = 0; i < n; i++) {
         if (i) {
-            sb_puts(b, ",");
+            c5sb_puts(b, ",");
             if (i % last == 0) {
-                sb_puts(b, "\n");
+                c5sb_puts(b, "\n");
                 sb_indent(b, v->level);
             } else if (v->next_arr) {
                 /* the element before was (or ended with) an array */
                 v->next_arr = 0;
-                sb_puts(b, "\n ");
+                c5sb_puts(b, "\n ");
                 sb_indent(b, v->level);
             } else {
-                sb_puts(b, " ");
+                c5sb_puts(b, " ");
             }
         }
         v->next_arr = 0;
         put_value(v, b, bt, p + i * bt->size, nest + 1);
     }
     v->level--;
-    sb_puts(b, " ]");
+    c5sb_puts(b, " ]");
     v->next_arr = 1;
 }
 
@@ -927,7 +860,7 @@ static void put_vlen(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nes
             return;
         }
         if (isnull) {
-            sb_puts(b, "NULL");
+            c5sb_puts(b, "NULL");
             return;
         }
         /* libhdf5 hands out a C string: it ends at the first NUL */
@@ -942,21 +875,21 @@ static void put_vlen(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nes
     int isnull;
     uint32_t cnt;
     uint8_t *data;
-    sb_puts(b, "(");
+    c5sb_puts(b, "(");
     if (!bt || bt->size == 0 || vl_get(v, p, bt->size, &isnull, &cnt, &data)) {
         v->err = 1;
-        sb_puts(b, ")");
+        c5sb_puts(b, ")");
         return;
     }
     for (uint32_t i = 0; i < cnt; i++) {
         if (i)
-            sb_puts(b, ", ");
+            c5sb_puts(b, ", ");
         v->level++;
         put_value(v, b, bt, data + (size_t)i * bt->size, nest + 1);
         v->level--;
     }
     c5_free(v->f, data);
-    sb_puts(b, ")");
+    c5sb_puts(b, ")");
 }
 
 static void put_enum(vctx *v, sb *b, const c5_type *t, const uint8_t *p)
@@ -1033,7 +966,7 @@ static void put_value(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int ne
         put_array(v, b, t, p, nest);
         break;
     default:
-        sb_puts(b, "invalid datatype");
+        c5sb_puts(b, "invalid datatype");
     }
 }
 
@@ -1101,24 +1034,24 @@ static size_t native_size(const c5_type *t, size_t *align, int nest)
 static void space_text(sb *b, const c5_space *sp)
 {
     if (sp->cls == C5_SPACE_SCALAR) {
-        sb_puts(b, "SCALAR");
+        c5sb_puts(b, "SCALAR");
         return;
     }
     if (sp->cls == C5_SPACE_NULL) {
-        sb_puts(b, "NULL");
+        c5sb_puts(b, "NULL");
         return;
     }
-    sb_puts(b, "SIMPLE { ( ");
+    c5sb_puts(b, "SIMPLE { ( ");
     for (int i = 0; i < sp->rank; i++)
-        sb_printf(b, "%s%" PRIu64, i ? ", " : "", sp->dims[i]);
-    sb_puts(b, " ) / ( ");
+        c5sb_printf(b, "%s%" PRIu64, i ? ", " : "", sp->dims[i]);
+    c5sb_puts(b, " ) / ( ");
     for (int i = 0; i < sp->rank; i++) {
         if (sp->maxdims[i] == C5_UNLIMITED)
-            sb_printf(b, "%sH5S_UNLIMITED", i ? ", " : "");
+            c5sb_printf(b, "%sH5S_UNLIMITED", i ? ", " : "");
         else
-            sb_printf(b, "%s%" PRIu64, i ? ", " : "", sp->maxdims[i]);
+            c5sb_printf(b, "%s%" PRIu64, i ? ", " : "", sp->maxdims[i]);
     }
-    sb_puts(b, " ) }");
+    c5sb_puts(b, " ) }");
 }
 
 enum { SEL_NONE = 0, SEL_POINTS = 1, SEL_HYPER = 2, SEL_ALL = 3 };
@@ -1154,7 +1087,7 @@ static int bl_push(blist *l, const uint64_t *lo, const uint64_t *hi)
         size_t cap = l->cap ? 2 * l->cap : 16;
         uint64_t *p = realloc(l->v, cap * 2 * l->w * sizeof *p);
         if (!p)
-            die_oom();
+            c5dump_oom();
         l->v = p;
         l->cap = cap;
     }
@@ -1185,7 +1118,7 @@ static int canon(const uint64_t *blocks, unsigned rank, const size_t *idx, size_
     uint64_t *cuts = malloc(2 * nb * sizeof *cuts);
     size_t *sub = malloc(nb * sizeof *sub);
     if (!cuts || !sub)
-        die_oom();
+        c5dump_oom();
     size_t nc = 0;
     for (size_t i = 0; i < nb; i++) {
         const uint64_t *bk = blocks + idx[i] * 2 * rank;
@@ -1294,7 +1227,7 @@ static int region_decode(const uint8_t *p, size_t n, region *rg)
         rg->n = np;
         rg->c = malloc((size_t)(np * rg->rank) * sizeof *rg->c + 1);
         if (!rg->c)
-            die_oom();
+            c5dump_oom();
         for (uint64_t i = 0; i < np * rg->rank; i++)
             rg->c[i] = rd_n(&r, enc);
         return r.err ? -1 : 0;
@@ -1344,7 +1277,7 @@ static int region_decode(const uint8_t *p, size_t n, region *rg)
         rg->n = total;
         rg->c = malloc((size_t)total * 2 * rank * sizeof *rg->c);
         if (!rg->c)
-            die_oom();
+            c5dump_oom();
         uint64_t ix[C5_MAX_RANK] = {0};
         for (uint64_t b = 0; b < total; b++) {
             for (unsigned u = 0; u < rank; u++) {
@@ -1368,7 +1301,7 @@ static int region_decode(const uint8_t *p, size_t n, region *rg)
     blocks = malloc(nb * 2 * rank * sizeof *blocks + 1);
     size_t *idx = malloc(nb * sizeof *idx + 1);
     if (!blocks || !idx)
-        die_oom();
+        c5dump_oom();
     for (size_t i = 0; i < nb * 2 * rank; i++)
         blocks[i] = rd_n(&r, enc);
     int bad = r.err != 0;
@@ -1444,11 +1377,11 @@ static void simple_data(dd *d, rctx *c, const rfmt *f, vctx *v, const c5_type *t
 {
     uint64_t counter = 0;
     for (uint64_t i = 0; i < n; i++, c->cur_elmt++, counter++) {
-        sb_reset(&d->el);
+        c5sb_reset(&d->el);
         v->level = c->level;
         put_value(v, &d->el, t, buf + i * t->size, 0);
         if (i + 1 < n || !last_call)
-            sb_puts(&d->el, f->elmt_suf1);
+            c5sb_puts(&d->el, f->elmt_suf1);
         if (!render(d, c, f, d->el.p, i, counter))
             counter = 0;
     }
@@ -1529,7 +1462,7 @@ static int values(dd *d, src *s, rctx *c, rfmt *f, vctx *v)
             if (bytes > cap) {
                 uint8_t *nb = realloc(buf, (size_t)bytes);
                 if (!nb)
-                    die_oom();
+                    c5dump_oom();
                 buf = nb;
                 cap = (size_t)bytes;
             }
@@ -1540,11 +1473,11 @@ static int values(dd *d, src *s, rctx *c, rfmt *f, vctx *v)
                 break;
             }
             for (uint64_t i = 0; i < pn; i++, local++, c->cur_elmt++, rowc++) {
-                sb_reset(&d->el);
+                c5sb_reset(&d->el);
                 v->level = c->level;
                 put_value(v, &d->el, s->t, buf + i * esz, 0);
                 if (local + 1 < nel || !last)
-                    sb_puts(&d->el, f->elmt_suf1);
+                    c5sb_puts(&d->el, f->elmt_suf1);
                 if (!render(d, c, f, d->el.p, local, rowc))
                     rowc = 0;
             }
@@ -1586,27 +1519,27 @@ static void region_block(dd *d, rctx *c, const rfmt *f, c5_file *file, const uin
     rfmt nf = *f; /* references are laid out at 80 columns whatever -w says */
     nf.ncols = COLS_DEFAULT;
     int pts = rg.type == SEL_POINTS;
-    sb_reset(&d->el);
-    sb_puts(&d->el, pts ? "{" : " {");
+    c5sb_reset(&d->el);
+    c5sb_puts(&d->el, pts ? "{" : " {");
     render(d, c, &nf, d->el.p, i, 0);
     c->level++;
     c->need_prefix = 1;
-    sb_reset(&d->el);
-    sb_puts(&d->el, pts ? "REGION_TYPE POINT  " : "REGION_TYPE BLOCK  ");
+    c5sb_reset(&d->el);
+    c5sb_puts(&d->el, pts ? "REGION_TYPE POINT  " : "REGION_TYPE BLOCK  ");
     for (uint64_t k = 0; k < rg.n; k++) {
         if (k)
-            sb_puts(&d->el, "," BREAK " ");
+            c5sb_puts(&d->el, "," BREAK " ");
         if (pts) {
             for (unsigned u = 0; u < rg.rank; u++)
-                sb_printf(&d->el, "%s%" PRIu64, u ? "," : "(", rg.c[k * rg.rank + u]);
-            sb_puts(&d->el, ")");
+                c5sb_printf(&d->el, "%s%" PRIu64, u ? "," : "(", rg.c[k * rg.rank + u]);
+            c5sb_puts(&d->el, ")");
         } else {
             for (unsigned u = 0; u < rg.rank; u++)
-                sb_printf(&d->el, "%s%" PRIu64, u ? "," : "(", rg.c[k * 2 * rg.rank + u]);
+                c5sb_printf(&d->el, "%s%" PRIu64, u ? "," : "(", rg.c[k * 2 * rg.rank + u]);
             for (unsigned u = 0; u < rg.rank; u++)
-                sb_printf(&d->el, "%s%" PRIu64, u ? "," : ")-(",
+                c5sb_printf(&d->el, "%s%" PRIu64, u ? "," : ")-(",
                           rg.c[k * 2 * rg.rank + rg.rank + u]);
-            sb_puts(&d->el, ")");
+            c5sb_puts(&d->el, ")");
         }
     }
     render(d, c, &nf, d->el.p, i, 0);
@@ -1617,8 +1550,8 @@ static void region_block(dd *d, rctx *c, const rfmt *f, c5_file *file, const uin
     c5_space sp;
     if (c5_object_type(&t, o) == 0) {
         c->need_prefix = 1;
-        sb_reset(&d->el);
-        sb_puts(&d->el, "DATATYPE  ");
+        c5sb_reset(&d->el);
+        c5sb_puts(&d->el, "DATATYPE  ");
         render(d, c, &nf, d->el.p, i, 0);
         fflush(d->out);
         c5dump_type(d->x, t, c->level - 1);
@@ -1627,8 +1560,8 @@ static void region_block(dd *d, rctx *c, const rfmt *f, c5_file *file, const uin
     }
     if (c5_dataset_space(&sp, o) == 0) {
         c->need_prefix = 1;
-        sb_reset(&d->el);
-        sb_puts(&d->el, "DATASPACE  ");
+        c5sb_reset(&d->el);
+        c5sb_puts(&d->el, "DATASPACE  ");
         space_text(&d->el, &sp);
         render(d, c, &nf, d->el.p, i, 0);
     }
@@ -1649,7 +1582,7 @@ static int attr_load(src *s)
         return -1;
     s->abuf = malloc(bytes ? (size_t)bytes : 1);
     if (!s->abuf)
-        die_oom();
+        c5dump_oom();
     if (bytes && c5_attr_read(s->a, NULL, s->abuf, (size_t)bytes) != 0)
         return -1;
     return 0;
@@ -1679,7 +1612,7 @@ static int ref_values(dd *d, src *s, rctx *c, const rfmt *frame)
         } else {
             buf = malloc((size_t)bytes);
             if (!buf)
-                die_oom();
+                c5dump_oom();
             if (c5_dataset_read(s->ds, NULL, NULL, buf, (size_t)bytes) != 0) {
                 free(buf);
                 return 0;
@@ -1692,7 +1625,7 @@ static int ref_values(dd *d, src *s, rctx *c, const rfmt *frame)
     for (uint64_t i = 0; i < total; i++, c->cur_elmt++) {
         const uint8_t *p = buf + i * esz;
         c->need_prefix = 1;
-        sb_reset(&d->el);
+        c5sb_reset(&d->el);
         v.level = c->level;
         put_ref(&v, &d->el, s->t, p);
         render(d, c, &nf, d->el.p, i, total);
@@ -1790,8 +1723,8 @@ static int data_block(dd *d, c5_object *ds, c5_attr *a, c5_file *file, int level
             vf.idx = IDX_NONE;
             vf.line_multi_new = 0;
             vf.line_suf = "";
-            sb_reset(&d->el);
-            sb_puts(&d->el, "\"");
+            c5sb_reset(&d->el);
+            c5sb_puts(&d->el, "\"");
             render(d, &dc, &vf, d->el.p, 0, 0);
         }
     }

@@ -80,18 +80,11 @@
 
 /* ---- small utilities ---------------------------------------------------- */
 
-static void die_oom(void)
-{
-    fflush(stdout);
-    fprintf(stderr, "h5dump error: out of memory\n");
-    exit(1);
-}
-
 static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p)
-        die_oom();
+        c5dump_oom();
     return p;
 }
 
@@ -99,7 +92,7 @@ static void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);
     if (!p)
-        die_oom();
+        c5dump_oom();
     return p;
 }
 
@@ -111,62 +104,7 @@ static char *xstrdup(const char *s)
     return d;
 }
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    if (n > SIZE_MAX - b->n - 1)
-        die_oom();
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->n + n + 1)
-            cap = cap > SIZE_MAX / 2 ? b->n + n + 1 : cap * 2;
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp) {
-        sb_putn(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_putn(b, big, (size_t)n);
-    free(big);
-}
-
-static void sb_reset(sbuf *b)
-{
-    b->n = 0;
-    if (b->p)
-        b->p[0] = '\0';
-}
+typedef c5sb sbuf;
 
 /* h5dump's error_msg(): on stderr, after what stdout has so far. */
 static void errmsg(c5dump_ctx *x, const char *fmt, ...)
@@ -352,7 +290,7 @@ static tabent *tab_add(table *t, uint64_t addr, const char *path, int recorded)
         free(t->slot);
         t->slot = calloc(ns, sizeof *t->slot);
         if (!t->slot)
-            die_oom();
+            c5dump_oom();
         t->nslot = ns;
         for (size_t k = 0; k < t->n; k++) {
             size_t i = tab_hash(t->v[k].addr, ns);
@@ -706,7 +644,7 @@ static tabset *tables_for(dstate *st, c5_file *f)
             return st->sets[i]->ok ? st->sets[i] : NULL;
     tabset *ts = calloc(1, sizeof *ts);
     if (!ts)
-        die_oom();
+        c5dump_oom();
     file_identity(ts, f);
     trav t;
     memset(&t, 0, sizeof t);
@@ -776,9 +714,9 @@ static void enum_value(sbuf *b, const c5_type *base, const uint8_t *v)
 {
     size_t n = base ? base->size : 0;
     if (!v || n == 0 || n > 8 || base->cls != C5_CLASS_INTEGER) {
-        sb_puts(b, "0x");
+        c5sb_puts(b, "0x");
         for (size_t j = 0; v && j < n; j++)
-            sb_printf(b, "%02x", v[j]);
+            c5sb_printf(b, "%02x", v[j]);
         return;
     }
     uint64_t raw = 0;
@@ -794,9 +732,9 @@ static void enum_value(sbuf *b, const c5_type *base, const uint8_t *v)
     if (base->is_signed) {
         if (prec < 64 && prec > 0 && ((raw >> (prec - 1)) & 1))
             raw |= ~UINT64_C(0) << prec;
-        sb_printf(b, "%" PRId64, (int64_t)raw);
+        c5sb_printf(b, "%" PRId64, (int64_t)raw);
     } else {
-        sb_printf(b, "%" PRIu64, raw);
+        c5sb_printf(b, "%" PRIu64, raw);
     }
 }
 
@@ -807,7 +745,7 @@ static void ptype(dstate *st, ren *r, const c5_type *t, int search, int depth)
 {
     sbuf *b = &r->buf;
     if (!t || depth > DUMP_MAX_TYPE_DEPTH) {
-        sb_puts(b, "unknown datatype");
+        c5sb_puts(b, "unknown datatype");
         return;
     }
     uint64_t committed = c5_type_committed(t);
@@ -817,100 +755,100 @@ static void ptype(dstate *st, ren *r, const c5_type *t, int search, int depth)
             errmsg(r->x, "unknown committed type.\n");
             r->x->status = 1;
         } else if (!e->recorded) {
-            sb_printf(b, "\"/#%" PRIu64 "\"", committed);
+            c5sb_printf(b, "\"/#%" PRIu64 "\"", committed);
         } else {
-            sb_printf(b, "\"%s\"", e->path);
+            c5sb_printf(b, "\"%s\"", e->path);
         }
         return;
     }
     switch (t->cls) {
     case C5_CLASS_INTEGER:
         if (std_atomic(t))
-            sb_printf(b, "H5T_STD_%c%zu%s", t->is_signed ? 'I' : 'U', t->size * 8, le_be(t));
+            c5sb_printf(b, "H5T_STD_%c%zu%s", t->is_signed ? 'I' : 'U', t->size * 8, le_be(t));
         else
-            sb_printf(b, "%zu-bit%s%s integer %u-bit precision", t->size * 8, order_words(t),
+            c5sb_printf(b, "%zu-bit%s%s integer %u-bit precision", t->size * 8, order_words(t),
                       t->is_signed ? "" : " unsigned", (unsigned)t->precision);
         break;
     case C5_CLASS_FLOAT:
         if ((t->order == C5_ORDER_LE || t->order == C5_ORDER_BE) && float_layout(t, 0))
-            sb_printf(b, "H5T_IEEE_F%zu%s", t->size * 8, le_be(t));
+            c5sb_printf(b, "H5T_IEEE_F%zu%s", t->size * 8, le_be(t));
         else if (t->order == C5_ORDER_VAX && float_layout(t, 1))
-            sb_printf(b, "H5T_VAX_F%zu", t->size * 8);
+            c5sb_printf(b, "H5T_VAX_F%zu", t->size * 8);
         else
-            sb_printf(b, "%zu-bit%s floating-point %u-bit precision", t->size * 8, order_words(t),
+            c5sb_printf(b, "%zu-bit%s floating-point %u-bit precision", t->size * 8, order_words(t),
                       (unsigned)t->precision);
         break;
     case C5_CLASS_TIME:
-        sb_puts(b, "H5T_TIME: not yet implemented");
+        c5sb_puts(b, "H5T_TIME: not yet implemented");
         break;
     case C5_CLASS_BITFIELD:
         if (std_atomic(t))
-            sb_printf(b, "H5T_STD_B%zu%s", t->size * 8, le_be(t));
+            c5sb_printf(b, "H5T_STD_B%zu%s", t->size * 8, le_be(t));
         else
-            sb_puts(b, "undefined bitfield");
+            c5sb_puts(b, "undefined bitfield");
         break;
     case C5_CLASS_OPAQUE:
-        sb_puts(b, "H5T_OPAQUE {");
+        c5sb_puts(b, "H5T_OPAQUE {");
         ren_emit(r);
         r->level++;
         r->need_prefix = 1;
-        sb_reset(b);
-        sb_printf(b, "OPAQUE_TAG \"%s\";", t->tag ? t->tag : "");
+        c5sb_reset(b);
+        c5sb_printf(b, "OPAQUE_TAG \"%s\";", t->tag ? t->tag : "");
         ren_emit(r);
         r->level--;
         r->need_prefix = 1;
-        sb_reset(b);
-        sb_puts(b, "}");
+        c5sb_reset(b);
+        c5sb_puts(b, "}");
         break;
     case C5_CLASS_COMPOUND:
-        sb_puts(b, "H5T_COMPOUND {");
+        c5sb_puts(b, "H5T_COMPOUND {");
         ren_emit(r);
         r->level++;
         for (int i = 0; i < t->nmemb; i++) {
             r->need_prefix = 1;
-            sb_reset(b);
+            c5sb_reset(b);
             ptype(st, r, t->memb[i].type, 1, depth + 1);
-            sb_printf(b, " \"%s\";", t->memb[i].name ? t->memb[i].name : "");
+            c5sb_printf(b, " \"%s\";", t->memb[i].name ? t->memb[i].name : "");
             ren_emit(r);
         }
         r->level--;
         r->need_prefix = 1;
-        sb_reset(b);
-        sb_puts(b, "}");
+        c5sb_reset(b);
+        c5sb_puts(b, "}");
         break;
     case C5_CLASS_REFERENCE:
-        sb_puts(b, "H5T_REFERENCE");
+        c5sb_puts(b, "H5T_REFERENCE");
         if (t->reftype == C5_REF_REGION)
-            sb_puts(b, " { H5T_STD_REF_DSETREG }");
+            c5sb_puts(b, " { H5T_STD_REF_DSETREG }");
         else if (t->reftype == C5_REF_OBJECT)
-            sb_puts(b, " { H5T_STD_REF_OBJECT }");
+            c5sb_puts(b, " { H5T_STD_REF_OBJECT }");
         else
-            sb_puts(b, " { UNDEFINED }");
+            c5sb_puts(b, " { UNDEFINED }");
         break;
     case C5_CLASS_ENUM:
-        sb_puts(b, "H5T_ENUM {");
+        c5sb_puts(b, "H5T_ENUM {");
         ren_emit(r);
         r->level++;
         r->need_prefix = 1;
-        sb_reset(b);
+        c5sb_reset(b);
         ptype(st, r, t->base, 1, depth + 1);
-        sb_puts(b, ";");
+        c5sb_puts(b, ";");
         ren_emit(r);
         for (int i = 0; i < t->nmemb; i++) {
             const char *name = t->memb[i].name ? t->memb[i].name : "";
             int nchars = (int)strlen(name);
             r->need_prefix = 1;
             ren_prefix(r);
-            sb_reset(b);
-            sb_printf(b, "\"%s\"%*s ", name, nchars < 16 ? 16 - nchars : 0, "");
+            c5sb_reset(b);
+            c5sb_printf(b, "\"%s\"%*s ", name, nchars < 16 ? 16 - nchars : 0, "");
             enum_value(b, t->base, t->memb[i].value);
-            sb_puts(b, ";");
+            c5sb_puts(b, ";");
             ren_emit(r);
         }
         r->level--;
         r->need_prefix = 1;
-        sb_reset(b);
-        sb_puts(b, "}");
+        c5sb_reset(b);
+        c5sb_puts(b, "}");
         break;
     case C5_CLASS_STRING:
     case C5_CLASS_VLEN:
@@ -918,51 +856,51 @@ static void ptype(dstate *st, ren *r, const c5_type *t, int search, int depth)
             static const char *const pads[] = {"H5T_STR_NULLTERM;", "H5T_STR_NULLPAD;",
                                                "H5T_STR_SPACEPAD;"};
             static const char *const csets[] = {"H5T_CSET_ASCII;", "H5T_CSET_UTF8;"};
-            sb_puts(b, "H5T_STRING {");
+            c5sb_puts(b, "H5T_STRING {");
             ren_emit(r);
             r->level++;
             r->need_prefix = 1;
-            sb_reset(b);
+            c5sb_reset(b);
             if (t->cls == C5_CLASS_VLEN)
-                sb_puts(b, "STRSIZE H5T_VARIABLE;");
+                c5sb_puts(b, "STRSIZE H5T_VARIABLE;");
             else
-                sb_printf(b, "STRSIZE %d;", (int)t->size);
+                c5sb_printf(b, "STRSIZE %d;", (int)t->size);
             ren_emit(r);
             r->need_prefix = 1;
-            sb_reset(b);
-            sb_printf(b, "STRPAD %s",
+            c5sb_reset(b);
+            c5sb_printf(b, "STRPAD %s",
                       (unsigned)t->strpad < 3 ? pads[t->strpad] : "H5T_STR_UNKNOWN;");
             ren_emit(r);
             r->need_prefix = 1;
-            sb_reset(b);
-            sb_printf(b, "CSET %s", (unsigned)t->cset < 2 ? csets[t->cset] : "H5T_CSET_UNKNOWN;");
+            c5sb_reset(b);
+            c5sb_printf(b, "CSET %s", (unsigned)t->cset < 2 ? csets[t->cset] : "H5T_CSET_UNKNOWN;");
             ren_emit(r);
             r->need_prefix = 1;
-            sb_reset(b);
+            c5sb_reset(b);
             /* H5T_C_S1 with this size, pad and cset equals every string
              * type libhdf5 decodes, so the Fortran spelling never shows. */
-            sb_puts(b, "CTYPE H5T_C_S1;");
+            c5sb_puts(b, "CTYPE H5T_C_S1;");
             ren_emit(r);
             r->level--;
             r->need_prefix = 1;
-            sb_reset(b);
-            sb_puts(b, "}");
+            c5sb_reset(b);
+            c5sb_puts(b, "}");
             break;
         }
-        sb_puts(b, "H5T_VLEN { ");
+        c5sb_puts(b, "H5T_VLEN { ");
         ptype(st, r, t->base, 1, depth + 1);
-        sb_puts(b, "}");
+        c5sb_puts(b, "}");
         break;
     case C5_CLASS_ARRAY:
-        sb_puts(b, "H5T_ARRAY { ");
+        c5sb_puts(b, "H5T_ARRAY { ");
         for (int i = 0; i < t->rank; i++)
-            sb_printf(b, "[%" PRIu64 "]", t->dims[i]);
-        sb_puts(b, " ");
+            c5sb_printf(b, "[%" PRIu64 "]", t->dims[i]);
+        c5sb_puts(b, " ");
         ptype(st, r, t->base, 1, depth + 1);
-        sb_puts(b, " }");
+        c5sb_puts(b, " }");
         break;
     default:
-        sb_puts(b, "unknown datatype");
+        c5sb_puts(b, "unknown datatype");
         break;
     }
 }
@@ -988,7 +926,7 @@ static void dump_type_block(dstate *st, const c5_type *t, int u)
 {
     ren r;
     ren_init(&r, st->x, u);
-    sb_puts(&r.buf, "DATATYPE  ");
+    c5sb_puts(&r.buf, "DATATYPE  ");
     ptype(st, &r, t, 1, 0);
     ren_emit(&r);
     ren_end(&r);
@@ -997,31 +935,31 @@ static void dump_type_block(dstate *st, const c5_type *t, int u)
 static void dump_space_line(c5dump_ctx *x, const c5_space *sp, int u)
 {
     sbuf b = {0};
-    sb_puts(&b, "DATASPACE  ");
+    c5sb_puts(&b, "DATASPACE  ");
     switch (sp->cls) {
     case C5_SPACE_SCALAR:
-        sb_puts(&b, "SCALAR");
+        c5sb_puts(&b, "SCALAR");
         break;
     case C5_SPACE_NULL:
-        sb_puts(&b, "NULL");
+        c5sb_puts(&b, "NULL");
         break;
     case C5_SPACE_SIMPLE: {
         int rank = sp->rank < 0 ? 0 : sp->rank > C5_MAX_RANK ? C5_MAX_RANK : sp->rank;
-        sb_puts(&b, "SIMPLE { ( ");
+        c5sb_puts(&b, "SIMPLE { ( ");
         for (int i = 0; i < rank; i++)
-            sb_printf(&b, "%s%" PRIu64, i ? ", " : "", sp->dims[i]);
-        sb_puts(&b, " ) / ( ");
+            c5sb_printf(&b, "%s%" PRIu64, i ? ", " : "", sp->dims[i]);
+        c5sb_puts(&b, " ) / ( ");
         for (int i = 0; i < rank; i++) {
             if (sp->maxdims[i] == C5_UNLIMITED)
-                sb_printf(&b, "%sH5S_UNLIMITED", i ? ", " : "");
+                c5sb_printf(&b, "%sH5S_UNLIMITED", i ? ", " : "");
             else
-                sb_printf(&b, "%s%" PRIu64, i ? ", " : "", sp->maxdims[i]);
+                c5sb_printf(&b, "%s%" PRIu64, i ? ", " : "", sp->maxdims[i]);
         }
-        sb_puts(&b, " ) }");
+        c5sb_puts(&b, " ) }");
         break;
     }
     default:
-        sb_puts(&b, "{ unknown dataspace }\n");
+        c5sb_puts(&b, "{ unknown dataspace }\n");
         break;
     }
     line(x, u, "%s", b.p);
@@ -1095,7 +1033,7 @@ static void dump_named_type(dstate *st, c5_object *tobj, const c5_type *t, const
     c5dump_ctx *x = st->x;
     ren r;
     ren_init(&r, x, u);
-    sb_printf(&r.buf, "DATATYPE \"%s\" ", name);
+    c5sb_printf(&r.buf, "DATATYPE \"%s\" ", name);
     ren_emit(&r);
     if (tobj && (obj_refcount(tobj) > 1 || st->hit_elink)) {
         tabent *e = st->cur ? tab_find(&st->cur->types, c5_object_addr(tobj)) : NULL;
@@ -1106,18 +1044,18 @@ static void dump_named_type(dstate *st, c5_object *tobj, const c5_type *t, const
             return;
         }
         if (e->displayed) {
-            sb_reset(&r.buf);
-            sb_printf(&r.buf, "HARDLINK \"%s\"", e->path);
+            c5sb_reset(&r.buf);
+            c5sb_printf(&r.buf, "HARDLINK \"%s\"", e->path);
             ren_emit(&r);
             ren_end(&r);
             return;
         }
         e->displayed = 1;
     }
-    sb_reset(&r.buf);
+    c5sb_reset(&r.buf);
     ptype(st, &r, t, 0, 0);
     if (t && t->cls != C5_CLASS_COMPOUND)
-        sb_puts(&r.buf, ";");
+        c5sb_puts(&r.buf, ";");
     ren_emit(&r);
     ren_end(&r);
     dump_attrs(st, tobj, u + 1);
