@@ -12,19 +12,7 @@ pkgs=(
     python3-h5py python3-tables python3-netcdf4 python3-numpy
     hdf5-filter-plugin hdf5-filter-plugin-blosc-serial hdf5-plugin-lzf
     libclang-rt-14-dev
-    nodejs npm
 )
-
-# h5wasm (libhdf5 2.0 compiled to WebAssembly) from npm: the second, stricter
-# reader of the files cfive writes (tests/package.json).
-npm_install() {
-    (cd "$(dirname "$0")" && npm ci --no-audit --no-fund --loglevel=error) ||
-        echo "install_deps: npm install failed; h5wasm checks will be skipped" >&2
-}
-if [ "${1:-}" = "--npm" ]; then
-    npm_install
-    exit 0
-fi
 
 if [ "${1:-}" = "--list" ]; then
     echo "${pkgs[*]}"
@@ -36,9 +24,30 @@ if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null; then
         sudo=sudo
     else
-        echo "install_deps: not root and no sudo; install these yourself: ${pkgs[*]}" >&2
+        echo "install_deps: not root and no sudo; install these yourself: ${pkgs[*]} nodejs npm" >&2
         exit 1
     fi
+fi
+
+# h5wasm (libhdf5 2.0 compiled to WebAssembly) from npm: the second, stricter
+# reader of the files cfive writes (tests/package.json).
+# Node.js comes separately: some machines carry NodeSource's nodejs, which
+# bundles npm and conflicts with Debian's npm package.
+npm_install() {
+    if ! command -v npm >/dev/null; then
+        $sudo apt-get install -y --no-install-recommends nodejs npm ||
+            $sudo apt-get install -y --no-install-recommends nodejs || true
+    fi
+    command -v npm >/dev/null || {
+        echo "install_deps: no npm; h5wasm checks will be skipped" >&2
+        return 0
+    }
+    (cd "$(dirname "$0")" && npm ci --no-audit --no-fund --loglevel=error) ||
+        echo "install_deps: npm install failed; h5wasm checks will be skipped" >&2
+}
+if [ "${1:-}" = "--npm" ]; then
+    npm_install
+    exit 0
 fi
 
 export DEBIAN_FRONTEND=noninteractive
