@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Write the benchmark file for bench/read_bench: a 512 MiB float64 dataset,
 chunked, gzip level 6 + shuffle, as h5py writes it by default (superblock v0,
-layout v3, v1 B-tree chunk index).
+layout v3, v1 B-tree chunk index); and bench_vds.h5, a virtual dataset over
+it (write_vds).
 
 The data is semi-compressible on purpose: smooth functions plus noise,
 rounded to 3 decimals, so the deflate stage has real work to do (about 2.5:1)
@@ -34,12 +35,33 @@ def block(r0, r1):
     return np.round(smooth + noise, 3)
 
 
+VDS_NAME = "bench_vds.h5"
+
+
+def write_vds(outdir):
+    """bench_vds.h5: /vds, the bench dataset with its column halves swapped
+    through two mappings (every virtual row reads two runs of 4096 values
+    from chunked, compressed storage)."""
+    path = os.path.join(outdir, VDS_NAME)
+    if os.path.exists(path):
+        return
+    half = COLS // 2
+    lay = h5py.VirtualLayout((ROWS, COLS), "<f8")
+    src = h5py.VirtualSource(NAME, DSET, (ROWS, COLS))
+    lay[:, :half] = src[:, half:]
+    lay[:, half:] = src[:, :half]
+    with h5py.File(path + ".part", "w") as f:
+        f.create_virtual_dataset("vds", lay)
+    os.replace(path + ".part", path)
+
+
 def main(argv):
     force = "--force" in argv
     args = [a for a in argv[1:] if a != "--force"]
     outdir = args[0] if args else "/tmp/cfive-bench"
     os.makedirs(outdir, exist_ok=True)
     path = os.path.join(outdir, NAME)
+    write_vds(outdir)
     if os.path.exists(path) and not force:
         print(f"{path}: already there")
         return 0

@@ -244,8 +244,6 @@ static int prepare(c5_object *ds, const c5_type *mem, storage *s, size_t *msz,
      * straight into the caller's buffer. */
     if (mem && !c5_type_has_vlen(ds->type) && c5_type_equal(ds->type, mem))
         *skip_convert = 1;
-    if (ds->layout.cls == C5_LAYOUT_VIRTUAL)
-        return c5_fail(ds->f, C5_EUNSUPPORTED, ds->addr, "virtual datasets are not supported");
     if (s->esz == 0)
         return c5_fail(ds->f, C5_ECORRUPT, ds->addr, "datatype of size 0");
     uint64_t total;
@@ -385,6 +383,8 @@ int c5_dataset_read(c5_object *ds, const c5_type *mem, const c5_hyperslab *h, vo
                        cap, (unsigned long long)need);
     if (sel.nsel == 0)
         return 0;
+    if (ds->layout.cls == C5_LAYOUT_VIRTUAL)
+        return c5_vds_read(ds, mem, &sel, buf, msz);
     uint8_t *raw;
     if ((rc = alloc_raw(&s, mem, buf, sel.nsel, &raw)))
         return rc;
@@ -396,6 +396,27 @@ int c5_dataset_read(c5_object *ds, const c5_type *mem, const c5_hyperslab *h, vo
         rc = finish(&s, mem, raw, (size_t)sel.nsel, buf);
     if (raw != buf)
         c5_free(ds->f, raw);
+    return rc;
+}
+
+/* Virtual datasets: one single-element selection per point. */
+static int vds_points(c5_object *ds, const c5_type *mem, size_t npoints, const uint64_t *coords,
+                      uint8_t *buf, size_t msz)
+{
+    const c5_space *sp = &ds->space;
+    c5_sel sel = {.rank = sp->rank, .nsel = 1};
+    int rc = 0;
+    for (size_t p = 0; p < npoints && !rc; p++) {
+        for (int i = 0; i < sp->rank; i++) {
+            sel.start[i] = coords[p * (size_t)sp->rank + (size_t)i];
+            sel.stride[i] = sel.count[i] = sel.block[i] = 1;
+            if (sel.start[i] >= sp->dims[i])
+                return c5_fail(ds->f, C5_ERANGE, C5_UNDEF, "point %zu outside the dataspace", p);
+        }
+        rc = c5_vds_read(ds, mem, &sel, buf + p * msz, msz);
+    }
+    if (rc && mem)
+        c5_reclaim(mem, buf, npoints);
     return rc;
 }
 
@@ -421,6 +442,8 @@ int c5_dataset_read_points(c5_object *ds, const c5_type *mem, size_t npoints,
     uint8_t *raw;
     if (npoints == 0)
         return 0;
+    if (ds->layout.cls == C5_LAYOUT_VIRTUAL)
+        return vds_points(ds, mem, npoints, coords, buf, msz);
     if ((rc = alloc_raw(&s, mem, buf, npoints, &raw)))
         return rc;
     for (size_t p = 0; p < npoints && !rc; p++) {

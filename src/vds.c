@@ -59,19 +59,7 @@
 
 enum { SEL_NONE = 0, SEL_POINTS = 1, SEL_HYPER = 2, SEL_ALL = 3 };
 
-/* A decoded selection: regular hyperslabs keep their parameters (as the
- * application gave them; libhdf5's optimised form differs only where the
- * clipping arithmetic below does not look); all hyperslabs keep the last
- * index they select in each limited dimension. */
-typedef struct vsel {
-    int type;
-    unsigned rank;
-    int unlim;                   /* unlimited dimension, -1 if none */
-    uint64_t start[C5_MAX_RANK], stride[C5_MAX_RANK];
-    uint64_t count[C5_MAX_RANK], block[C5_MAX_RANK];
-    uint64_t hi[C5_MAX_RANK];    /* hyperslabs: last selected index */
-    uint64_t nenu;               /* elements outside the unlimited dimension */
-} vsel;
+typedef c5_vsel vsel;
 
 typedef struct vds {
     c5_file *f;
@@ -81,7 +69,11 @@ typedef struct vds {
     uint64_t newd[C5_MAX_RANK];  /* largest clip per unlimited dimension */
     bool has[C5_MAX_RANK];
     bool any_unlim;
+    c5_vds_visit visit;          /* mode VISIT: called per mapping */
+    void *ctx;
 } vds;
+
+enum { CHECK, SIZE, VISIT };
 
 static int bad(vds *v, const char *msg, size_t entry)
 {
@@ -131,6 +123,52 @@ static int regular_check(vds *v, vsel *s, size_t e)
     return 0;
 }
 
+/* Corner `hi` (0: first index, 1: last) of block i in dimension u of a
+ * block list of `rank` dimensions with enc-byte integers. */
+static uint64_t corner(const uint8_t *list, unsigned rank, unsigned enc, uint64_t i, unsigned u,
+                       int hi)
+{
+    c5_rd r;
+    size_t at = (size_t)((i * 2 * rank + (unsigned)hi * rank + u) * enc);
+    c5_rd_init(&r, NULL, list + at, enc, C5_UNDEF, NULL);
+    return c5_rd_uint(&r, enc);
+}
+
+bool c5_vds_blocks_regular(const uint8_t *list, uint64_t nb, unsigned rank, unsigned enc,
+                           uint64_t *start, uint64_t *stride, uint64_t *count, uint64_t *block)
+{
+    uint64_t P = 1;
+    if (nb == 0)
+        return false;
+    for (unsigned u = rank; u-- > 0;) {
+        uint64_t st = corner(list, rank, enc, 0, u, 0);
+        uint64_t b = corner(list, rank, enc, 0, u, 1) - st + 1, c = 1, str = 1;
+        if (P < nb && corner(list, rank, enc, P, u, 0) > st) {
+            str = corner(list, rank, enc, P, u, 0) - st;
+            while (c < nb / P && corner(list, rank, enc, c * P, u, 0) == st + c * str)
+                c++;
+        }
+        start[u] = st;
+        stride[u] = str;
+        count[u] = c;
+        block[u] = b;
+        P *= c;
+    }
+    if (P != nb)
+        return false;
+    for (uint64_t i = 0; i < nb; i++) {
+        uint64_t t = i;
+        for (unsigned u = rank; u-- > 0;) {
+            uint64_t lo = start[u] + (t % count[u]) * stride[u];
+            t /= count[u];
+            if (corner(list, rank, enc, i, u, 0) != lo ||
+                corner(list, rank, enc, i, u, 1) != lo + block[u] - 1)
+                return false;
+        }
+    }
+    return true;
+}
+
 static int hyper_decode(vds *v, c5_rd *r, uint32_t ver, vsel *s, size_t e)
 {
     unsigned enc = 4;
@@ -158,6 +196,7 @@ static int hyper_decode(vds *v, c5_rd *r, uint32_t ver, vsel *s, size_t e)
     if (s->rank == 0 || s->rank > C5_MAX_RANK)
         return bad(v, "bad hyperslab selection rank", e);
     s->type = SEL_HYPER;
+    s->nblocks = 0;
     if (flags & 1) {
         for (unsigned u = 0; u < s->rank; u++) {
             s->start[u] = rd_int(r, enc, false);
@@ -181,9 +220,13 @@ static int hyper_decode(vds *v, c5_rd *r, uint32_t ver, vsel *s, size_t e)
         return 0;
     }
     uint64_t lo[C5_MAX_RANK];
+    s->nblocks = nblocks;
+    const uint8_t *list = r->p;
     for (uint64_t b = 0; b < nblocks; b++) {
         for (unsigned u = 0; u < s->rank; u++)
             lo[u] = c5_rd_uint(r, enc);
+        if (b == 0)
+            memcpy(s->start, lo, sizeof lo);
         for (unsigned u = 0; u < s->rank; u++) {
             uint64_t end = c5_rd_uint(r, enc);
             if (end < lo[u] || end - lo[u] >= UINT64_MAX - 1)
@@ -192,7 +235,15 @@ static int hyper_decode(vds *v, c5_rd *r, uint32_t ver, vsel *s, size_t e)
                 s->hi[u] = end;
         }
     }
-    return r->err;
+    if (r->err)
+        return r->err;
+    /* libhdf5 writes every hyperslab without an unlimited dimension as a
+     * list of blocks, even one made with start/stride/count/block */
+    if (!c5_vds_blocks_regular(list, nblocks, s->rank, enc, s->start, s->stride, s->count,
+                               s->block))
+        return 0;
+    s->nblocks = 0;
+    return regular_check(v, s, e);
 }
 
 static int sel_decode(vds *v, c5_rd *r, vsel *s, size_t e)
@@ -237,7 +288,7 @@ static long name_subs(const char *name)
 }
 
 /* The name with %b replaced by k and %% by %. Allocated with c5_malloc. */
-static char *name_build(c5_file *f, const char *name, long nsubs, uint64_t k)
+char *c5_vds_name(c5_file *f, const char *name, long nsubs, uint64_t k)
 {
     char num[24];
     int nl = snprintf(num, sizeof num, "%llu", (unsigned long long)k);
@@ -270,7 +321,7 @@ static char *name_build(c5_file *f, const char *name, long nsubs, uint64_t k)
  * HDF5_VDS_PREFIX environment variable and the access-list prefix: an
  * absolute name as given, else by its last component; then in the folder
  * of the virtual dataset's file; then as given. */
-static int source_file_open(c5_file *f, const char *name, c5_file **out)
+int c5_vds_file_open(c5_file *f, const char *name, c5_file **out)
 {
     *out = NULL;
     if (!c5_external_allowed(f))
@@ -301,7 +352,7 @@ static int source_space(vds *v, const char *file, const char *dset, c5_space *ou
     int rc;
     if (strcmp(file, ".") == 0) {
         x = f;
-    } else if ((rc = source_file_open(f, file, &x))) {
+    } else if ((rc = c5_vds_file_open(f, file, &x))) {
         return rc == C5_ENOMEM ? rc : 0;
     }
     /* A missing source is not an error: keep the caller's last message. */
@@ -331,7 +382,7 @@ static int source_space(vds *v, const char *file, const char *dset, c5_space *ou
 
 /* Slices the source selection has in its unlimited dimension inside a
  * source extent of `size` there. */
-static uint64_t source_slices(const vsel *s, uint64_t size)
+uint64_t c5_vds_slices(const c5_vsel *s, uint64_t size)
 {
     unsigned d = (unsigned)s->unlim;
     uint64_t st = s->start[d], str = s->stride[d], b = s->block[d];
@@ -392,7 +443,7 @@ static int mapping_clip(vds *v, const char *file, const char *dset, const vsel *
     int rc;
     uint64_t clip = 0;
     if (src->unlim >= 0) {
-        char *fn = name_build(f, file, fsubs, 0), *dn = name_build(f, dset, dsubs, 0);
+        char *fn = c5_vds_name(f, file, fsubs, 0), *dn = c5_vds_name(f, dset, dsubs, 0);
         rc = fn && dn ? source_space(v, fn, dn, &sp) : C5_ENOMEM;
         c5_free(f, fn);
         c5_free(f, dn);
@@ -400,7 +451,7 @@ static int mapping_clip(vds *v, const char *file, const char *dset, const vsel *
             return c5_fail(f, rc, v->heap, "out of memory");
         /* a source whose rank does not fit its selection cannot be matched */
         if (rc == 1 && sp.cls == C5_SPACE_SIMPLE && (unsigned)sp.rank == src->rank &&
-            (rc = virtual_clip(v, vir, source_slices(src, sp.dims[src->unlim]), &clip, e)))
+            (rc = virtual_clip(v, vir, c5_vds_slices(src, sp.dims[src->unlim]), &clip, e)))
             return rc;
     } else {
         /* printf mapping: block k of the virtual selection comes from source
@@ -410,7 +461,7 @@ static int mapping_clip(vds *v, const char *file, const char *dset, const vsel *
             return bad(v, "printf mapping with an unlimited block", e);
         uint64_t k = 0;
         for (; k < VDS_MAX_PRINTF; k++) {
-            char *fn = name_build(f, file, fsubs, k), *dn = name_build(f, dset, dsubs, k);
+            char *fn = c5_vds_name(f, file, fsubs, k), *dn = c5_vds_name(f, dset, dsubs, k);
             rc = fn && dn ? source_space(v, fn, dn, &sp) : C5_ENOMEM;
             c5_free(f, fn);
             c5_free(f, dn);
@@ -428,9 +479,10 @@ static int mapping_clip(vds *v, const char *file, const char *dset, const vsel *
     return 0;
 }
 
-/* Decode one entry; on the second pass (`sizing`) also size its unlimited
- * dimension. */
-static int mapping(vds *v, c5_rd *r, size_t e, bool sizing)
+/* Decode and check one entry; then, by mode, note what its limited
+ * selections need (CHECK), size its unlimited dimension (SIZE) or hand it
+ * to the visitor (VISIT). */
+static int mapping(vds *v, c5_rd *r, size_t e, int mode)
 {
     const char *name[2];
     for (int i = 0; i < 2; i++) {
@@ -459,7 +511,9 @@ static int mapping(vds *v, c5_rd *r, size_t e, bool sizing)
         return bad(v, "unlimited virtual selection with a limited source and no %b", e);
     if (!(vunlim && !sunlim) && (fsubs > 0 || dsubs > 0))
         return bad(v, "%b in a source name of a mapping that is not printf-style", e);
-    if (!sizing) {
+    if (mode == VISIT)
+        return v->visit(v->ctx, name[0], name[1], &src, &vir, fsubs, dsubs);
+    if (mode == CHECK) {
         if (vir.type == SEL_HYPER)
             for (unsigned u = 0; u < vir.rank; u++)
                 if ((int)u != vir.unlim && vir.hi[u] >= v->mind[u])
@@ -470,7 +524,7 @@ static int mapping(vds *v, c5_rd *r, size_t e, bool sizing)
     return vunlim ? mapping_clip(v, name[0], name[1], &src, &vir, fsubs, dsubs, e) : 0;
 }
 
-static int mappings(vds *v, const uint8_t *blk, size_t n, bool sizing)
+static int mappings(vds *v, const uint8_t *blk, size_t n, int mode)
 {
     c5_rd r;
     c5_rd_init(&r, v->f, blk, n - 4, C5_UNDEF, "virtual dataset mapping block");
@@ -486,7 +540,7 @@ static int mappings(vds *v, const uint8_t *blk, size_t n, bool sizing)
                        "virtual dataset mapping block: %llu entries in %zu bytes",
                        (unsigned long long)nent, c5_rd_left(&r));
     for (size_t e = 0; e < (size_t)nent; e++) {
-        int rc = mapping(v, &r, e, sizing);
+        int rc = mapping(v, &r, e, mode);
         if (rc)
             return rc;
     }
@@ -508,7 +562,7 @@ int c5_vds_extent_block(c5_file *f, const uint8_t *blk, size_t n, uint64_t addr,
     if (n < 1u + f->lsz + 4u)
         return c5_fail(f, C5_ECORRUPT, addr, "virtual dataset mapping block: %zu bytes", n);
     if ((rc = c5_check_sum(f, blk, n - 4, addr, "virtual dataset mapping block")) ||
-        (rc = mappings(&v, blk, n, false)))
+        (rc = mappings(&v, blk, n, CHECK)))
         return rc;
     /* libhdf5 refuses to open a dataset too small for its limited mappings */
     for (int i = 0; i < space->rank; i++)
@@ -518,7 +572,7 @@ int c5_vds_extent_block(c5_file *f, const uint8_t *blk, size_t n, uint64_t addr,
                            i, (unsigned long long)space->dims[i], (unsigned long long)v.mind[i]);
     if (!v.any_unlim)
         return 0;
-    if ((rc = mappings(&v, blk, n, true)))
+    if ((rc = mappings(&v, blk, n, SIZE)))
         return rc;
     for (int i = 0; i < space->rank; i++) {
         if (!v.has[i])
@@ -532,29 +586,60 @@ int c5_vds_extent_block(c5_file *f, const uint8_t *blk, size_t n, uint64_t addr,
     return 0;
 }
 
-int c5_vds_extent(c5_object *o, c5_space *space)
+/* The mapping block of o, read from the global heap (*blk NULL when the
+ * dataset has no mappings). */
+static int load_block(c5_object *o, uint8_t **blk, size_t *n, uint64_t *heap)
 {
-    if (!o || !space)
-        return C5_EINVAL;
     c5_file *f = o->f;
     const c5_mbody *lb = &o->layout_body;
     c5_rd r;
     c5_rd_init(&r, f, lb->p, lb->n, lb->addr, "layout message");
     uint8_t ver = c5_rd_u8(&r), cls = c5_rd_u8(&r);
-    uint64_t heap = c5_rd_addr(&r);
+    *heap = c5_rd_addr(&r);
     uint32_t idx = c5_rd_u32(&r);
+    *blk = NULL;
+    *n = 0;
     if (r.err)
         return r.err;
     if (ver != 4 || cls != C5_LAYOUT_VIRTUAL)
         return c5_fail(f, C5_EINVAL, lb->addr, "layout message: not a virtual layout");
-    if (heap == C5_UNDEF || space->cls != C5_SPACE_SIMPLE)
-        return 0; /* no mappings, or nothing to size */
+    if (*heap == C5_UNDEF)
+        return 0;
+    return c5_gheap_read(f, *heap, idx, blk, n);
+}
+
+int c5_vds_extent(c5_object *o, c5_space *space)
+{
+    if (!o || !space)
+        return C5_EINVAL;
+    if (space->cls != C5_SPACE_SIMPLE)
+        return 0; /* nothing to size */
     uint8_t *blk;
     size_t n;
-    int rc = c5_gheap_read(f, heap, idx, &blk, &n);
-    if (rc)
+    uint64_t heap;
+    int rc = load_block(o, &blk, &n, &heap);
+    if (rc || !blk)
         return rc;
-    rc = c5_vds_extent_block(f, blk, n, heap, space);
+    rc = c5_vds_extent_block(o->f, blk, n, heap, space);
+    c5_free(o->f, blk);
+    return rc;
+}
+
+int c5_vds_mappings(c5_object *o, c5_vds_visit fn, void *ctx)
+{
+    if (!o || !fn)
+        return C5_EINVAL;
+    c5_file *f = o->f;
+    uint8_t *blk;
+    size_t n;
+    vds v = {.f = f, .space = &o->space, .visit = fn, .ctx = ctx};
+    int rc = load_block(o, &blk, &n, &v.heap);
+    if (rc || !blk)
+        return rc;
+    if (n < 1u + f->lsz + 4u)
+        rc = c5_fail(f, C5_ECORRUPT, v.heap, "virtual dataset mapping block: %zu bytes", n);
+    else if (!(rc = c5_check_sum(f, blk, n - 4, v.heap, "virtual dataset mapping block")))
+        rc = mappings(&v, blk, n, VISIT);
     c5_free(f, blk);
     return rc;
 }

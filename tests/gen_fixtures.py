@@ -542,6 +542,96 @@ def write_pytables_filters(path):
                 e.append(np.arange(700, dtype='i4').reshape(100, 7))
 
 
+def write_vds(out):
+    """Virtual datasets (vds.h5) over sources in vds_src.h5 and in vds.h5
+    itself: stacked and interleaved sources, a source of another rank and
+    type, overlapping mappings (the later wins), unlimited mappings, a
+    printf mapping ("%b" in the source dataset name, gaps between blocks),
+    missing sources (fill value), variable-length strings and compounds."""
+    L = h5py.h5s.UNLIMITED
+    cwd = os.getcwd()
+    os.chdir(out)  # mappings name their sources relative to vds.h5
+    try:
+        with h5py.File('vds_src.h5', 'w') as s:
+            s['a'] = np.arange(60, dtype='<i2').reshape(6, 10)
+            s['b'] = (np.arange(60, dtype='>i2') * -3).reshape(6, 10)
+            s['f'] = np.linspace(0, 1, 120).reshape(6, 20)
+            s['g'] = np.linspace(5, 9, 120).reshape(6, 20)
+            s['ov1'] = np.arange(1, 7, dtype='<i4')
+            s['ov2'] = np.arange(100, 105, dtype='<i4')
+            s.create_dataset('grow', data=np.arange(28, dtype='<i4').reshape(7, 4), maxshape=(None, 4))
+            s.create_dataset('grow2', data=-np.arange(20, dtype='<i4').reshape(5, 4), maxshape=(None, 4))
+            for k in range(3):
+                s['p%d' % k] = (np.arange(6, dtype='<i2') + 10 * k).reshape(2, 3)
+            s['blk'] = np.arange(48, dtype='<u1').reshape(6, 8)
+            s.create_dataset('s', data=['one', 'two', '', 'four-four'], dtype=h5py.string_dtype())
+            ct = np.dtype([('x', '<i4'), ('y', '<f8')])
+            s['c'] = np.array([(k, k / 4) for k in range(5)], dtype=ct)
+        with h5py.File('vds.h5', 'w') as f:
+            f['plain'] = np.arange(60, dtype='<i4') * 7
+
+            lay = h5py.VirtualLayout((3, 6, 10), '<i4')
+            lay[0] = h5py.VirtualSource('vds_src.h5', 'a', (6, 10))
+            lay[1] = h5py.VirtualSource('vds_src.h5', 'b', (6, 10))
+            lay[2] = h5py.VirtualSource('vds_missing.h5', 'a', (6, 10))
+            f.create_virtual_dataset('stack', lay, fillvalue=-1)
+
+            lay = h5py.VirtualLayout((12, 20), '<f8')
+            lay[0::2] = h5py.VirtualSource('vds_src.h5', 'f', (6, 20))
+            lay[1::2] = h5py.VirtualSource('vds_src.h5', 'g', (6, 20))
+            f.create_virtual_dataset('interleave', lay)
+
+            lay = h5py.VirtualLayout((6, 10), '<i4')
+            lay[:, :] = h5py.VirtualSource('.', 'plain', (60,))
+            f.create_virtual_dataset('reshape', lay)
+
+            lay = h5py.VirtualLayout((12,), '<i4')
+            lay[0:6] = h5py.VirtualSource('vds_src.h5', 'ov1', (6,))
+            lay[3:8] = h5py.VirtualSource('vds_src.h5', 'ov2', (5,))
+            f.create_virtual_dataset('overlap', lay, fillvalue=42)
+
+            lay = h5py.VirtualLayout((3, 5), '<f4')
+            lay[:, :] = h5py.VirtualSource('vds_gone.h5', 'x', (3, 5))
+            f.create_virtual_dataset('all_missing', lay, fillvalue=7.5)
+
+            lay = h5py.VirtualLayout((4,), h5py.string_dtype())
+            lay[:] = h5py.VirtualSource('vds_src.h5', 's', (4,))
+            f.create_virtual_dataset('strings', lay)
+            lay = h5py.VirtualLayout((5,), ct)
+            lay[:] = h5py.VirtualSource('vds_src.h5', 'c', (5,))
+            f.create_virtual_dataset('compound', lay)
+
+            def virtual(name, shape, maxshape, tid, maps, fill=None):
+                dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+                if fill is not None:
+                    dcpl.set_fill_value(np.array(fill, dtype=h5py.h5t.py_create(tid).dtype))
+                vsp = h5py.h5s.create_simple(shape, maxshape)
+                for vsel, src, sel in maps:
+                    vsp.select_hyperslab(*vsel)
+                    ssp = h5py.h5s.create_simple(*sel[0])
+                    if sel[1]:
+                        ssp.select_hyperslab(*sel[1])
+                    dcpl.set_virtual(vsp, src[0].encode(), src[1].encode(), ssp)
+                h5py.h5d.create(f.id, name.encode(), tid, vsp, dcpl=dcpl).close()
+
+            # rows of 'grow' as they come; odd rows of 'grow2' in between
+            virtual('unlim', (0, 4), (L, 4), h5py.h5t.STD_I32LE, [
+                (((0, 0), (L, 1), (2, 1), (1, 4)), ('vds_src.h5', 'grow'),
+                 (((7, 4), (L, 4)), ((0, 0), (1, 1), (1, 1), (L, 4)))),
+                (((1, 0), (L, 1), (2, 1), (1, 4)), ('vds_src.h5', 'grow2'),
+                 (((5, 4), (L, 4)), ((0, 0), (1, 1), (1, 1), (L, 4))))], fill=-99)
+            # block k (2 rows, 3 apart) from dataset p<k>
+            virtual('printf', (0, 3), (L, 3), h5py.h5t.STD_I16BE, [
+                (((0, 0), (L, 1), (3, 1), (2, 3)), ('vds_src.h5', 'p%b'), (((2, 3),), None))],
+                fill=-5)
+            # a blocked strided virtual selection from a whole source
+            virtual('blocks', (10, 12), None, h5py.h5t.STD_U16LE, [
+                (((1, 0), (2, 2), (4, 5), (3, 4)), ('vds_src.h5', 'blk'), (((6, 8),), None))],
+                fill=9)
+    finally:
+        os.chdir(cwd)
+
+
 def write_expected(out):
     """The h5py view of each committed fixture, for machines without h5py."""
     import subprocess
@@ -578,6 +668,7 @@ def main(argv):
     write_netcdf4(p('netcdf4.h5'))
     write_chunked(p('chunked.h5'), 'earliest', small)
     write_chunked(p('chunked_latest.h5'), 'latest', small)
+    write_vds(out)
     if small:
         write_expected(out)
     else:

@@ -17,7 +17,7 @@ The canonical form (one item per line, nothing depends on the library):
   EXTLINK <path> -> <file>:<object path>
   ATTR <object path> <name> <type> <shape>      (after its object, by name)
     [i] <value>                                  (one per element, C order)
-    SKIP chunked | SKIP virtual                  (dataset values not dumped)
+    SKIP chunked                                 (dataset values not dumped)
 Links are walked depth first, names in byte order; an object reached again
 by another hard link is printed as HARDLINK and not descended into.
 Names and paths: bytes outside '!'..'~', and '\\' and '"', become \\xHH.
@@ -298,9 +298,6 @@ class Dumper:
         print('DATASET %s %s %s' % (esc(path), spell(tid), self.shape(space, True)))
         self.attrs(ds, path)
         layout = ds.id.get_create_plist().get_layout()
-        if layout == h5py.h5d.VIRTUAL:
-            print('  SKIP virtual')
-            return
         if layout == h5py.h5d.CHUNKED and not chunked:
             print('  SKIP chunked')
             return

@@ -729,7 +729,14 @@ typedef struct vctx {
     int next_arr;   /* h5dump's static is_next_arry_elmt */
     int ascii;      /* -r: one-byte integers as characters */
     int err;        /* a variable-length fetch failed */
+    int mem;        /* elements in memory form (c5_vl, char *), not file */
 } vctx;
+
+/* Bytes of one element of t in the buffers being printed. */
+static size_t el_size(const vctx *v, const c5_type *t)
+{
+    return v->mem ? c5_type_mem_size(t) : t->size;
+}
 
 static void put_value(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nest);
 
@@ -740,6 +747,20 @@ static int vl_get(vctx *v, const uint8_t *p, size_t esz, int *isnull, uint32_t *
 {
     unsigned osz = v->f->osz;
     *data = NULL;
+    if (v->mem) { /* a c5_vl: copy it, to be freed as heap objects are */
+        c5_vl vl;
+        memcpy(&vl, p, sizeof vl);
+        uint64_t need;
+        *isnull = !vl.p;
+        *count = vl.p ? (uint32_t)vl.len : 0;
+        if (!*count)
+            return 0;
+        if (vl.len > UINT32_MAX || c5_mul_ovf(vl.len, esz, &need) || need > SIZE_MAX ||
+            !(*data = c5_malloc(v->f, (size_t)need)))
+            return C5_ENOMEM;
+        memcpy(*data, vl.p, (size_t)need);
+        return 0;
+    }
     *count = (uint32_t)c5_le(p, 4);
     uint64_t addr = c5_le(p + 4, osz);
     uint32_t idx = (uint32_t)c5_le(p + 4 + osz, 4);
@@ -818,9 +839,10 @@ static void put_array(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int ne
 {
     const c5_type *bt = t->base;
     uint64_t n = 1;
+    size_t bsz = bt ? el_size(v, bt) : 0;
     for (int k = 0; k < t->rank; k++)
         n *= t->dims[k];
-    if (!bt || bt->size == 0 || t->rank < 1 || n * bt->size > t->size)
+    if (!bt || bsz == 0 || t->rank < 1 || n * bsz > el_size(v, t))
         n = 0;
     uint64_t last = t->rank >= 1 && t->dims[t->rank - 1] ? t->dims[t->rank - 1] : 1;
     c5sb_puts(b, "[ ");
@@ -841,7 +863,7 @@ static void put_array(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int ne
             }
         }
         v->next_arr = 0;
-        put_value(v, b, bt, p + i * bt->size, nest + 1);
+        put_value(v, b, bt, p + i * bsz, nest + 1);
     }
     v->level--;
     c5sb_puts(b, " ]");
@@ -850,6 +872,15 @@ static void put_array(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int ne
 
 static void put_vlen(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nest)
 {
+    if (t->vlen_string && v->mem) { /* a C string */
+        const char *str;
+        memcpy(&str, p, sizeof str);
+        if (!str)
+            c5sb_puts(b, "NULL");
+        else
+            put_string(b, str, strlen(str), t->strpad);
+        return;
+    }
     if (t->vlen_string) {
         int isnull;
         uint32_t cnt;
@@ -875,8 +906,9 @@ static void put_vlen(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nes
     int isnull;
     uint32_t cnt;
     uint8_t *data;
+    size_t bsz = bt ? el_size(v, bt) : 0;
     c5sb_puts(b, "(");
-    if (!bt || bt->size == 0 || vl_get(v, p, bt->size, &isnull, &cnt, &data)) {
+    if (!bt || bsz == 0 || vl_get(v, p, bsz, &isnull, &cnt, &data)) {
         v->err = 1;
         c5sb_puts(b, ")");
         return;
@@ -885,7 +917,7 @@ static void put_vlen(vctx *v, sb *b, const c5_type *t, const uint8_t *p, int nes
         if (i)
             c5sb_puts(b, ", ");
         v->level++;
-        put_value(v, b, bt, data + (size_t)i * bt->size, nest + 1);
+        put_value(v, b, bt, data + (size_t)i * bsz, nest + 1);
         v->level--;
     }
     c5_free(v->f, data);
@@ -1334,6 +1366,7 @@ typedef struct src {
     c5_type *t;
     c5_space sp;
     uint8_t *abuf;  /* attributes: all elements */
+    int mem;        /* read converted to t's memory form */
 } src;
 
 /* Elements [start, start+count) of a C-order run that the caller
@@ -1341,7 +1374,7 @@ typedef struct src {
 static int read_slab(src *s, const uint64_t *off, const uint64_t *size, uint8_t *buf, size_t cap)
 {
     c5_hyperslab h = {.rank = s->sp.rank, .start = off, .count = size};
-    return c5_dataset_read(s->ds, NULL, s->sp.rank ? &h : NULL, buf, cap);
+    return c5_dataset_read(s->ds, s->mem ? s->t : NULL, s->sp.rank ? &h : NULL, buf, cap);
 }
 
 /* ---- the DATA block ------------------------------------------------------------ */
@@ -1399,7 +1432,7 @@ static int values(dd *d, src *s, rctx *c, rfmt *f, vctx *v)
     c->size_last_dim = c->ndims ? s->sp.dims[c->ndims - 1] : 0;
     if (s->sp.cls == C5_SPACE_NULL || total == 0)
         return 0;
-    size_t esz = s->t->size;
+    size_t esz = el_size(v, s->t);
     if (s->a) { /* attributes: one call with everything */
         c->sm_pos = 0;
         simple_data(d, c, f, v, s->t, s->abuf, total, 1);
@@ -1481,6 +1514,8 @@ static int values(dd *d, src *s, rctx *c, rfmt *f, vctx *v)
                 if (!render(d, c, f, d->el.p, local, rowc))
                     rowc = 0;
             }
+            if (s->mem)
+                c5_reclaim(s->t, buf, (size_t)pn);
             pos += take;
         }
         done += nel;
@@ -1699,7 +1734,11 @@ static int data_block(dd *d, c5_object *ds, c5_attr *a, c5_file *file, int level
         rctx dc = ctx;
         rfmt vf;
         init_fmt(&vf, d->x, !d->x->o->noindex);
-        vctx v = {.d = d, .f = file};
+        /* A virtual dataset's variable-length data lives in the heaps of
+         * its sources: read it converted to memory form. */
+        s.mem = ds && c5_dataset_load(ds) == 0 && ds->layout.cls == C5_LAYOUT_VIRTUAL &&
+                c5_type_has_vlen(s.t);
+        vctx v = {.d = d, .f = file, .mem = s.mem};
         int str = d->x->o->string && s.t->cls == C5_CLASS_INTEGER && s.t->size == 1;
         if (str) {
             /* -r: one quoted string; each row of the last dimension on a

@@ -57,6 +57,7 @@
 #include "dump.h"
 #include "object.h"
 #include "type.h"
+#include "vds.h"
 #include "chunk/chunk.h"
 #include "filters/filter.h"
 #include "format/gheap.h"
@@ -651,17 +652,10 @@ static int decode_selection(c5_rd *r, vsel *s)
         s->kind = 1;
         return 0;
     }
-    if (nblocks == 1) {
-        /* one block: the regular hyperslab libhdf5 makes of it */
+    /* libhdf5 rebuilds a grid of equal blocks into a regular hyperslab */
+    if (c5_vds_blocks_regular(r->p, nblocks, rank, enc, s->v[0], s->v[1], s->v[2], s->v[3])) {
         s->kind = 2;
-        for (unsigned u = 0; u < rank; u++)
-            s->v[0][u] = c5_rd_uint(r, enc);
-        for (unsigned u = 0; u < rank; u++) {
-            uint64_t end = c5_rd_uint(r, enc);
-            s->v[1][u] = 1;
-            s->v[2][u] = 1;
-            s->v[3][u] = end - s->v[0][u] + 1;
-        }
+        c5_rd_skip(r, (size_t)need);
         return r->err;
     }
     s->kind = 3;

@@ -1,7 +1,10 @@
 /* Virtual datasets: extents of the HDF5 1.14 test files (what h5ls prints),
  * mapping blocks built here against the corpus source files (every
  * selection encoding, printf names, missing sources, clipping), and
- * malformed blocks. */
+ * malformed blocks; reads of tests/fixtures/vds.h5 (h5py: every mapping
+ * kind; whole reads are compared with h5py by tests/api_vs_h5py.sh): known
+ * values, every hyperslab and point read equal to the whole read, type
+ * conversion, variable-length strings, and sources that loop back. */
 #include "core/internal.h"
 
 #include "unit.h"
@@ -719,6 +722,236 @@ START_TEST(test_vds_extent_random_damage_never_crashes)
 }
 END_TEST
 
+
+/* ---- reads ------------------------------------------------------------- */
+
+static const char *fixture(const char *name)
+{
+    static char p[512];
+    const char *dirs[] = {"tests/fixtures", "../tests/fixtures", "/work/main/tests/fixtures"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", dirs[i], name);
+        if (access(p, R_OK) == 0)
+            return p;
+    }
+    ck_abort_msg("fixture %s not found", name);
+    return NULL;
+}
+
+typedef struct whole {
+    c5_object *o;
+    c5_space sp;
+    size_t esz;
+    uint64_t n;
+    uint8_t *buf;
+} whole;
+
+static void whole_read(c5_file *f, const char *name, whole *w)
+{
+    ck_assert_int_eq(c5_object_open(&w->o, f, name), 0);
+    ck_assert_int_eq(c5_dataset_space(&w->sp, w->o), 0);
+    c5_type *t = NULL;
+    ck_assert_int_eq(c5_object_type(&t, w->o), 0);
+    w->esz = c5_type_size(t);
+    c5_type_close(t);
+    w->n = 1;
+    for (int i = 0; i < w->sp.rank; i++)
+        w->n *= w->sp.dims[i];
+    w->buf = malloc(w->n * w->esz + 1);
+    ck_assert_ptr_nonnull(w->buf);
+    ck_assert_msg(c5_dataset_read(w->o, NULL, NULL, w->buf, w->n * w->esz) == 0, "%s: %s", name,
+                  c5_errmsg(f));
+}
+
+static int32_t i32_at(const whole *w, uint64_t i)
+{
+    int32_t v;
+    memcpy(&v, w->buf + i * 4, 4);
+    return v;
+}
+
+START_TEST(test_vds_read_known_values)
+{
+    c5_file *f = NULL;
+    ck_assert_int_eq(c5_file_open(&f, fixture("vds.h5"), NULL), 0);
+    whole w;
+    /* later mappings win; unmapped elements hold the fill value */
+    whole_read(f, "overlap", &w);
+    const int32_t ov[12] = {1, 2, 3, 100, 101, 102, 103, 104, 42, 42, 42, 42};
+    ck_assert_uint_eq(w.n, 12);
+    for (int i = 0; i < 12; i++)
+        ck_assert_int_eq(i32_at(&w, (uint64_t)i), ov[i]);
+    c5_object_close(w.o);
+    free(w.buf);
+    /* int16 sources of both byte orders; a missing source file is fill */
+    whole_read(f, "stack", &w);
+    for (uint64_t i = 0; i < 60; i++) {
+        ck_assert_int_eq(i32_at(&w, i), (int32_t)i);
+        ck_assert_int_eq(i32_at(&w, 60 + i), -3 * (int32_t)i);
+        ck_assert_int_eq(i32_at(&w, 120 + i), -1);
+    }
+    c5_object_close(w.o);
+    free(w.buf);
+    /* a 1-D source of another dataset in the same file, seen as 6 x 10 */
+    whole_read(f, "reshape", &w);
+    for (uint64_t i = 0; i < 60; i++)
+        ck_assert_int_eq(i32_at(&w, i), 7 * (int32_t)i);
+    c5_object_close(w.o);
+    free(w.buf);
+    /* unlimited mappings: 7 + 5 interleaved rows, the gap at row 11 */
+    whole_read(f, "unlim", &w);
+    ck_assert_uint_eq(w.sp.dims[0], 13);
+    ck_assert_int_eq(i32_at(&w, 4 * 3 + 1), -5);
+    ck_assert_int_eq(i32_at(&w, 4 * 11), -99);
+    ck_assert_int_eq(i32_at(&w, 4 * 12 + 3), 27);
+    c5_object_close(w.o);
+    free(w.buf);
+    /* printf: blocks of 2 rows from p0, p1, p2 with one fill row between
+     * (big-endian int16 on file) */
+    whole_read(f, "printf", &w);
+    ck_assert_uint_eq(w.sp.dims[0], 8);
+    int16_t row2 = (int16_t)((w.buf[12] << 8) | w.buf[13]);
+    int16_t last = (int16_t)((w.buf[8 * 6 - 2] << 8) | w.buf[8 * 6 - 1]);
+    ck_assert_int_eq(row2, -5);
+    ck_assert_int_eq(last, 25);
+    c5_object_close(w.o);
+    free(w.buf);
+    c5_file_close(f);
+}
+END_TEST
+
+static uint32_t vrng = 777;
+static uint64_t vrnd(uint64_t n)
+{
+    vrng ^= vrng << 13;
+    vrng ^= vrng >> 17;
+    vrng ^= vrng << 5;
+    return n ? vrng % n : 0;
+}
+
+static const char *read_dsets[] = {"stack",       "interleave", "reshape", "overlap", "unlim",
+                                   "all_missing", "printf",     "blocks",  "compound"};
+
+/* Random hyperslabs and points of each dataset equal the whole read. */
+START_TEST(test_vds_read_selections_match_whole_read)
+{
+    c5_file *f = NULL;
+    ck_assert_int_eq(c5_file_open(&f, fixture("vds.h5"), NULL), 0);
+    whole w;
+    whole_read(f, read_dsets[_i], &w);
+    int rank = w.sp.rank;
+    size_t cap = (w.n > 40 ? w.n : 40) * w.esz;
+    uint8_t *got = malloc(cap), *want = malloc(cap);
+    for (int round = 0; round < 400; round++) {
+        uint64_t st[C5_MAX_RANK], sd[C5_MAX_RANK], ct[C5_MAX_RANK], bk[C5_MAX_RANK];
+        uint64_t nsel = 1;
+        for (int i = 0; i < rank; i++) {
+            uint64_t d = w.sp.dims[i];
+            bk[i] = 1 + vrnd(d < 3 ? d : 3);
+            sd[i] = bk[i] + vrnd(3);
+            ct[i] = 1 + vrnd(4);
+            while (ct[i] > 1 && (ct[i] - 1) * sd[i] + bk[i] > d)
+                ct[i]--;
+            uint64_t span = (ct[i] - 1) * sd[i] + bk[i];
+            st[i] = vrnd(d - span + 1);
+            nsel *= ct[i] * bk[i];
+        }
+        /* expected: walk the selection in C order */
+        uint64_t idx[C5_MAX_RANK] = {0}, ext[C5_MAX_RANK];
+        for (int i = 0; i < rank; i++)
+            ext[i] = ct[i] * bk[i];
+        for (uint64_t e = 0; e < nsel; e++) {
+            uint64_t lin = 0;
+            for (int i = 0; i < rank; i++)
+                lin = lin * w.sp.dims[i] + st[i] + idx[i] / bk[i] * sd[i] + idx[i] % bk[i];
+            memcpy(want + e * w.esz, w.buf + lin * w.esz, w.esz);
+            for (int i = rank - 1; i >= 0 && ++idx[i] == ext[i]; i--)
+                idx[i] = 0;
+        }
+        c5_hyperslab h = {.rank = rank, .start = st, .stride = sd, .count = ct, .block = bk};
+        memset(got, 0xa5, cap);
+        ck_assert_msg(c5_dataset_read(w.o, NULL, &h, got, nsel * w.esz) == 0, "%s: %s",
+                      read_dsets[_i], c5_errmsg(f));
+        ck_assert_msg(memcmp(got, want, nsel * w.esz) == 0, "%s round %d", read_dsets[_i], round);
+    }
+    uint64_t pts[40 * C5_MAX_RANK];
+    for (int p = 0; p < 40; p++)
+        for (int i = 0; i < rank; i++)
+            pts[p * rank + i] = vrnd(w.sp.dims[i]);
+    ck_assert_int_eq(c5_dataset_read_points(w.o, NULL, 40, pts, got, 40 * w.esz), 0);
+    for (int p = 0; p < 40; p++) {
+        uint64_t lin = 0;
+        for (int i = 0; i < rank; i++)
+            lin = lin * w.sp.dims[i] + pts[p * rank + i];
+        ck_assert(memcmp(got + p * w.esz, w.buf + lin * w.esz, w.esz) == 0);
+    }
+    free(got);
+    free(want);
+    free(w.buf);
+    c5_object_close(w.o);
+    c5_file_close(f);
+}
+END_TEST
+
+START_TEST(test_vds_read_converts_and_reads_strings)
+{
+    c5_file *f = NULL;
+    ck_assert_int_eq(c5_file_open(&f, fixture("vds.h5"), NULL), 0);
+    whole w;
+    whole_read(f, "stack", &w);
+    c5_type *dbl = NULL;
+    ck_assert_int_eq(c5_type_native(&dbl, C5_NATIVE_DOUBLE), 0);
+    double *d = malloc(w.n * sizeof *d);
+    ck_assert_int_eq(c5_dataset_read(w.o, dbl, NULL, d, w.n * sizeof *d), 0);
+    for (uint64_t i = 0; i < w.n; i++)
+        ck_assert(d[i] == (double)i32_at(&w, i));
+    free(d);
+    c5_type_close(dbl);
+    c5_object_close(w.o);
+    free(w.buf);
+
+    c5_object *o = NULL;
+    c5_type *t = NULL;
+    ck_assert_int_eq(c5_object_open(&o, f, "strings"), 0);
+    ck_assert_int_eq(c5_object_type(&t, o), 0);
+    char *s[4] = {0}, raw[64];
+    ck_assert_int_eq(c5_dataset_read(o, t, NULL, s, sizeof s), 0);
+    const char *want[4] = {"one", "two", "", "four-four"};
+    for (int i = 0; i < 4; i++)
+        ck_assert_str_eq(s[i], want[i]);
+    c5_reclaim(t, s, 4);
+    /* the file form would point into the sources' heaps */
+    ck_assert_int_eq(c5_dataset_read(o, NULL, NULL, raw, sizeof raw), C5_EUNSUPPORTED);
+    uint64_t st = 3, ct = 1;
+    c5_hyperslab h = {.rank = 1, .start = &st, .count = &ct};
+    ck_assert_int_eq(c5_dataset_read(o, t, &h, s, sizeof s), 0);
+    ck_assert_str_eq(s[0], "four-four");
+    c5_reclaim(t, s, 1);
+    c5_type_close(t);
+    c5_object_close(o);
+    c5_file_close(f);
+}
+END_TEST
+
+/* Sources that lead back to the dataset: libhdf5 overflows its stack;
+ * cfive stops at a nesting limit with an error. */
+START_TEST(test_vds_read_source_loop_fails_cleanly)
+{
+    c5_file *f = NULL;
+    ck_assert_int_eq(c5_file_open(&f, fixture("vds/loop.h5"), NULL), 0);
+    const char *names[] = {"loop", "ping", "pong"};
+    for (int i = 0; i < 3; i++) {
+        c5_object *o = NULL;
+        int32_t v[4];
+        ck_assert_int_eq(c5_object_open(&o, f, names[i]), 0);
+        ck_assert_int_eq(c5_dataset_read(o, NULL, NULL, v, sizeof v), C5_ECORRUPT);
+        ck_assert_ptr_nonnull(strstr(c5_errmsg(f), "nested"));
+        c5_object_close(o);
+    }
+    c5_file_close(f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("vds");
@@ -737,6 +970,11 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_vds_extent_malformed_block_fails_cleanly, 0,
                         (int)(sizeof bad_blocks / sizeof bad_blocks[0]));
     tcase_add_test(tc, test_vds_extent_random_damage_never_crashes);
+    tcase_add_test(tc, test_vds_read_known_values);
+    tcase_add_loop_test(tc, test_vds_read_selections_match_whole_read, 0,
+                        (int)(sizeof read_dsets / sizeof read_dsets[0]));
+    tcase_add_test(tc, test_vds_read_converts_and_reads_strings);
+    tcase_add_test(tc, test_vds_read_source_loop_fails_cleanly);
     suite_add_tcase(s, tc);
     return s;
 }
