@@ -23,28 +23,31 @@ typedef struct dense_ctx {
 } dense_ctx;
 
 /* Name-index records (type 8): 8 heap ID, 1 message flags, 4 creation
- * order, 4 name hash. */
+ * order, 4 name hash. With the shared flag (0x02) the ID names the message
+ * in the file's shared-message heap, not in the object's attribute heap:
+ * resolve it as a version 3 shared-message reference of type 1 (heap). */
 static int dense_rec(void *ud, const uint8_t *rec, size_t len)
 {
     dense_ctx *c = ud;
     if (len < 17)
         return c5_fail(c->f, C5_ECORRUPT, C5_UNDEF, "attribute name index: record too short");
-    uint8_t *obj;
-    size_t n;
-    int rc = c5_fheap_read(c->heap, rec, 8, &obj, &n);
-    if (rc)
-        return rc;
-    if (rec[8] & 0x02) { /* the heap holds a shared-message reference */
+    int64_t corder = (int64_t)c5_le(rec + 9, 4);
+    int rc;
+    if (rec[8] & 0x02) {
+        uint8_t ref[10] = {3, 1};
+        memcpy(ref + 2, rec, 8);
         c5_mbody b;
-        rc = c5_shared_resolve(c->f, C5_MSG_ATTR, obj, n, C5_UNDEF, 0, &b);
-        c5_free(c->f, obj);
-        if (rc)
+        if ((rc = c5_shared_resolve(c->f, C5_MSG_ATTR, ref, sizeof ref, C5_UNDEF, 0, &b)))
             return rc;
-        rc = c->fn(c->ud, b.p, b.n, b.addr, (int64_t)c5_le(rec + 9, 4));
+        rc = c->fn(c->ud, b.p, b.n, b.addr, corder);
         c5_mbody_free(c->f, &b);
         return rc;
     }
-    rc = c->fn(c->ud, obj, n, C5_UNDEF, (int64_t)c5_le(rec + 9, 4));
+    uint8_t *obj;
+    size_t n;
+    if ((rc = c5_fheap_read(c->heap, rec, 8, &obj, &n)))
+        return rc;
+    rc = c->fn(c->ud, obj, n, C5_UNDEF, corder);
     c5_free(c->f, obj);
     return rc;
 }

@@ -383,13 +383,14 @@ def write_sohm(path, ndatasets):
     lib.H5Pset_shared_mesg_nindexes.argtypes = [ctypes.c_int64, ctypes.c_uint]
     lib.H5Pset_shared_mesg_index.argtypes = [ctypes.c_int64, ctypes.c_uint, ctypes.c_uint,
                                              ctypes.c_uint]
-    # H5O_SHMESG_SDSPACE_FLAG 2, DTYPE 8, FILL 16, PLINE 32, ATTR 64
+    # H5O_SHMESG_SDSPACE_FLAG 2, DTYPE 8, FILL 32, PLINE 2048, ATTR 4096
+    # (1 << message type)
     fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
     if lib.H5Pset_shared_mesg_nindexes(fcpl.id, 2) < 0:
         raise RuntimeError('H5Pset_shared_mesg_nindexes')
     if lib.H5Pset_shared_mesg_index(fcpl.id, 0, 8 | 2, 1) < 0:
         raise RuntimeError('H5Pset_shared_mesg_index')
-    if lib.H5Pset_shared_mesg_index(fcpl.id, 1, 64 | 16, 1) < 0:
+    if lib.H5Pset_shared_mesg_index(fcpl.id, 1, 4096 | 32, 1) < 0:
         raise RuntimeError('H5Pset_shared_mesg_index')
     fid = h5py.h5f.create(path.encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl)
     f = h5py.File(fid)
@@ -403,6 +404,37 @@ def write_sohm(path, ndatasets):
     g = f.create_group('grp')
     g.create_dataset('same_type', data=np.zeros(3, cdt))
     g.attrs['units'] = np.bytes_(b'meters')
+    f.close()
+
+
+def write_sohm_dense(path):
+    """Shared attributes in dense storage (latest format, 12 attributes per
+    object): the name index records point into the shared-message heap."""
+    lib = ctypes.CDLL('libhdf5_serial.so.103')
+    lib.H5Pset_shared_mesg_nindexes.argtypes = [ctypes.c_int64, ctypes.c_uint]
+    lib.H5Pset_shared_mesg_index.argtypes = [ctypes.c_int64, ctypes.c_uint, ctypes.c_uint,
+                                             ctypes.c_uint]
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    if (lib.H5Pset_shared_mesg_nindexes(fcpl.id, 1) < 0 or
+            lib.H5Pset_shared_mesg_index(fcpl.id, 0, 4096, 16) < 0):
+        raise RuntimeError('H5Pset_shared_mesg_*')
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
+    f = h5py.File(h5py.h5f.create(path.encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl))
+    g = f.create_group('g')
+    d = f.create_dataset('d', data=np.arange(4, dtype='<i2'))
+    def attr(obj, name, value):
+        # h5py's attrs[...] creates under a temporary name and renames,
+        # which unshares the message: create it in place instead
+        value = np.asarray(value)
+        a = h5py.h5a.create(obj.id, name.encode(), h5py.h5t.py_create(value.dtype),
+                            h5py.h5s.create_simple(value.shape))
+        a.write(value)
+        a.close()
+    for k in range(12):
+        attr(g, 'a%02d' % k, np.arange(10, dtype='<i4') + k)
+        attr(d, 'same%02d' % k, np.arange(10, dtype='<i4'))  # one shared copy
+        attr(d, 's%02d' % k, np.array([b'units of %d' % k]))
     f.close()
 
 
@@ -664,6 +696,7 @@ def main(argv):
     write_userblock(p('userblock512.h5'), 512, 'earliest')
     write_userblock(p('userblock4096_latest.h5'), 4096, 'latest')
     write_sohm(p('sohm_list.h5'), 8)
+    write_sohm_dense(p('sohm_dense.h5'))
     write_pytables(p('pytables.h5'))
     write_netcdf4(p('netcdf4.h5'))
     write_chunked(p('chunked.h5'), 'earliest', small)
