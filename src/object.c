@@ -174,19 +174,23 @@ static int walk(c5_object *base, const char *path, int hops, c5_object **out, c5
                          path);
             break;
         }
-        char name[1024];
-        if (n >= sizeof name) {
-            rc = c5_fail(cur->f, C5_ENOTFOUND, C5_UNDEF, "link name too long");
+        /* link names have no length limit (tlonglinks.h5 has 66,000-byte
+         * ones): short ones on the stack, others on the heap */
+        char sbuf[256], *name = n < sizeof sbuf ? sbuf : c5_malloc(cur->f, n + 1);
+        if (!name) {
+            rc = c5_fail(cur->f, C5_ENOMEM, C5_UNDEF, "out of memory");
             break;
         }
         memcpy(name, p, n);
         name[n] = 0;
         c5_linkrec l;
-        if ((rc = c5_group_lookup(cur, name, &l))) {
-            if (rc == C5_ENOTFOUND)
-                c5_fail(cur->f, rc, C5_UNDEF, "\"%s\": no link \"%s\"", path, name);
+        rc = c5_group_lookup(cur, name, &l);
+        if (rc == C5_ENOTFOUND)
+            c5_fail(cur->f, rc, C5_UNDEF, "\"%s\": no link \"%s\"", path, name);
+        if (name != sbuf)
+            c5_free(cur->f, name);
+        if (rc)
             break;
-        }
         if (!*rest && last) {
             *last = l;
             *out = cur;
@@ -208,7 +212,7 @@ static int walk(c5_object *base, const char *path, int hops, c5_object **out, c5
                 }
             }
             if (rc && rc != C5_ENOMEM)
-                rc = c5_fail(cur->f, rc, C5_UNDEF, "external link \"%s\" -> %s//%s: %s", name,
+                rc = c5_fail(cur->f, rc, C5_UNDEF, "external link \"%s\" -> %s//%s: %s", l.name ? l.name : "",
                              l.target_file, l.target, x ? c5_errmsg(x) : "cannot open file");
         } else {
             rc = c5_fail(cur->f, C5_EUNSUPPORTED, C5_UNDEF, "user-defined link type %d", l.type);
@@ -245,6 +249,7 @@ int c5_object_open(c5_object **out, c5_file *f, const char *path)
 {
     if (!out || !f || !path)
         return C5_EINVAL;
+    *out = NULL;
     c5_object *root;
     int rc = c5_w_sync(f);
     if (rc)
