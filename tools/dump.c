@@ -429,216 +429,7 @@ static void swap_fields(const c5_type *t, uint8_t *p, size_t n, size_t stride,
     }
 }
 
-/* ---- header (h5dump's DDL for the dataset) --------------------------------- */
-
-static void indent(int level)
-{
-    for (int i = 0; i < level; i++)
-        fputs("   ", stdout);
-}
-
-static const char *order_words(const c5_type *t)
-{
-    if (c5_type_size(t) <= 1)
-        return "";
-    switch (c5_type_order(t)) {
-    case C5_ORDER_LE: return " little-endian";
-    case C5_ORDER_BE: return " big-endian";
-    case C5_ORDER_VAX: return " mixed-endian";
-    default: return " unknown-byte-order";
-    }
-}
-
 static int std_size(size_t size) { return size == 1 || size == 2 || size == 4 || size == 8; }
-
-static int std_order(const c5_type *t)
-{
-    c5_byteorder o = c5_type_order(t);
-    return c5_type_size(t) == 1 || o == C5_ORDER_LE || o == C5_ORDER_BE;
-}
-
-static const char *order_suffix(const c5_type *t)
-{
-    return c5_type_order(t) == C5_ORDER_BE ? "BE" : "LE";
-}
-
-/* Prints t as h5dump's h5tools_print_datatype does; level is the indent
- * of the line the type starts on (its inner lines go one deeper). */
-static void print_type(const c5_type *t, int level, int depth)
-{
-    size_t size = c5_type_size(t);
-    if (depth > DUMP_MAX_TYPE_DEPTH) {
-        fputs("unknown datatype", stdout);
-        return;
-    }
-    switch (c5_type_class(t)) {
-    case C5_CLASS_INTEGER:
-        if (std_size(size) && std_order(t))
-            printf("H5T_STD_%c%zu%s", c5_type_is_signed(t) ? 'I' : 'U', size * 8, order_suffix(t));
-        else
-            printf("%zu-bit%s%s integer", size * 8, order_words(t),
-                   c5_type_is_signed(t) ? "" : " unsigned");
-        break;
-    case C5_CLASS_FLOAT:
-        if ((size == 4 || size == 8) && c5_type_order(t) == C5_ORDER_VAX)
-            printf("H5T_VAX_F%zu", size * 8);
-        else if ((size == 4 || size == 8) && std_order(t))
-            printf("H5T_IEEE_F%zu%s", size * 8, order_suffix(t));
-        else
-            printf("%zu-bit%s floating-point %zu-bit precision", size * 8, order_words(t),
-                   size * 8);
-        break;
-    case C5_CLASS_TIME:
-        fputs("H5T_TIME: not yet implemented", stdout);
-        break;
-    case C5_CLASS_BITFIELD:
-        if (std_size(size) && std_order(t))
-            printf("H5T_STD_B%zu%s", size * 8, order_suffix(t));
-        else
-            fputs("undefined bitfield", stdout);
-        break;
-    case C5_CLASS_STRING: {
-        /* The public API does not expose pad and cset of a type; read
-         * them back by trying the combinations would be overkill, so the
-         * common h5py/PyTables spellings are assumed. */
-        fputs("H5T_STRING {\n", stdout);
-        indent(level + 1);
-        if (c5_type_is_vlstring(t))
-            fputs("STRSIZE H5T_VARIABLE;\n", stdout);
-        else
-            printf("STRSIZE %zu;\n", size);
-        indent(level + 1);
-        printf("STRPAD %s;\n", c5_type_is_vlstring(t) ? "H5T_STR_NULLTERM" : "H5T_STR_NULLPAD");
-        indent(level + 1);
-        fputs("CSET H5T_CSET_ASCII;\n", stdout);
-        indent(level + 1);
-        fputs("CTYPE H5T_C_S1;\n", stdout);
-        indent(level);
-        fputs("}", stdout);
-        break;
-    }
-    case C5_CLASS_OPAQUE:
-        fputs("H5T_OPAQUE {\n", stdout);
-        indent(level + 1);
-        fputs("OPAQUE_TAG \"\";\n", stdout);
-        indent(level);
-        fputs("}", stdout);
-        break;
-    case C5_CLASS_COMPOUND:
-        fputs("H5T_COMPOUND {\n", stdout);
-        for (int i = 0; i < c5_type_nmembers(t); i++) {
-            indent(level + 1);
-            print_type(c5_type_member_type(t, i), level + 1, depth + 1);
-            printf(" \"%s\";\n", c5_type_member_name(t, i));
-        }
-        indent(level);
-        fputs("}", stdout);
-        break;
-    case C5_CLASS_REFERENCE:
-        /* Object references are 8 bytes, region references 12. */
-        printf("H5T_REFERENCE { %s }",
-               size == 8 ? "H5T_STD_REF_OBJECT" : "H5T_STD_REF_DSETREG");
-        break;
-    case C5_CLASS_ENUM: {
-        const c5_type *base = c5_type_base(t);
-        size_t bsize = base ? c5_type_size(base) : 0;
-        fputs("H5T_ENUM {\n", stdout);
-        indent(level + 1);
-        if (base)
-            print_type(base, level + 1, depth + 1);
-        fputs(";\n", stdout);
-        for (int i = 0; i < c5_type_nmembers(t); i++) {
-            const char *name = c5_type_member_name(t, i);
-            const uint8_t *v = c5_type_enum_value(t, i);
-            int nchars = (int)strlen(name);
-            indent(level + 1);
-            printf("\"%s\"%*s ", name, nchars < 16 ? 16 - nchars : 0, "");
-            if (!v || bsize == 0 || bsize > 8) {
-                fputs("0x", stdout);
-                for (size_t j = 0; v && j < bsize; j++)
-                    printf("%02x", v[j]);
-            } else {
-                uint64_t u = 0;
-                for (size_t j = 0; j < bsize; j++) {
-                    size_t k = c5_type_order(base) == C5_ORDER_BE ? j : bsize - 1 - j;
-                    u = u << 8 | v[k];
-                }
-                if (c5_type_is_signed(base) && bsize < 8 && (u >> (bsize * 8 - 1)) & 1)
-                    u |= ~UINT64_C(0) << (bsize * 8);
-                if (c5_type_is_signed(base))
-                    printf("%" PRId64, (int64_t)u);
-                else
-                    printf("%" PRIu64, u);
-            }
-            fputs(";\n", stdout);
-        }
-        indent(level);
-        fputs("}", stdout);
-        break;
-    }
-    case C5_CLASS_VLEN:
-        if (c5_type_is_vlstring(t)) {
-            fputs("H5T_STRING {\n", stdout);
-            indent(level + 1);
-            fputs("STRSIZE H5T_VARIABLE;\n", stdout);
-            indent(level + 1);
-            fputs("STRPAD H5T_STR_NULLTERM;\n", stdout);
-            indent(level + 1);
-            fputs("CSET H5T_CSET_ASCII;\n", stdout);
-            indent(level + 1);
-            fputs("CTYPE H5T_C_S1;\n", stdout);
-            indent(level);
-            fputs("}", stdout);
-            break;
-        }
-        fputs("H5T_VLEN { ", stdout);
-        if (c5_type_base(t))
-            print_type(c5_type_base(t), level, depth + 1);
-        fputs("}", stdout);
-        break;
-    case C5_CLASS_ARRAY: {
-        uint64_t dims[C5_MAX_RANK];
-        int r = c5_type_array_dims(t, dims, C5_MAX_RANK);
-        fputs("H5T_ARRAY { ", stdout);
-        for (int i = 0; i < r; i++)
-            printf("[%" PRIu64 "]", dims[i]);
-        fputs(" ", stdout);
-        if (c5_type_base(t))
-            print_type(c5_type_base(t), level, depth + 1);
-        fputs(" }", stdout);
-        break;
-    }
-    default:
-        fputs("unknown datatype", stdout);
-        break;
-    }
-}
-
-static void print_space(const c5_space *sp)
-{
-    fputs("   DATASPACE  ", stdout);
-    switch (sp->cls) {
-    case C5_SPACE_SCALAR:
-        fputs("SCALAR\n", stdout);
-        return;
-    case C5_SPACE_NULL:
-        fputs("NULL\n", stdout);
-        return;
-    default:
-        break;
-    }
-    fputs("SIMPLE { ( ", stdout);
-    for (int i = 0; i < sp->rank; i++)
-        printf("%s%" PRIu64, i ? ", " : "", sp->dims[i]);
-    fputs(" ) / ( ", stdout);
-    for (int i = 0; i < sp->rank; i++) {
-        if (sp->maxdims[i] == C5_UNLIMITED)
-            printf("%sH5S_UNLIMITED", i ? ", " : "");
-        else
-            printf("%s%" PRIu64, i ? ", " : "", sp->maxdims[i]);
-    }
-    fputs(" ) }\n", stdout);
-}
 
 /* ---- data ------------------------------------------------------------------ */
 
@@ -807,8 +598,8 @@ static int copy_link(void *ud, const c5_link *l)
 }
 
 /* Dumps one -d argument. Returns 0, or 1 for an error h5dump also counts. */
-static int dump_one(c5_file *f, c5_object *root, const char *path, bin_form form, FILE *out,
-                    const char *outpath)
+static int dump_one(c5_file *f, c5_object *root, c5dump_bhead *bh, const char *path,
+                    bin_form form, FILE *out, const char *outpath)
 {
     link_copy lk = {0, 0, NULL, NULL};
     /* "/" has no link; h5dump resolves it like any dataset path. */
@@ -831,10 +622,7 @@ static int dump_one(c5_file *f, c5_object *root, const char *path, bin_form form
                     errtext(c5_object_file(ds), rc));
             status = 1;
         } else {
-            printf("DATASET \"%s\" {\n   DATATYPE  ", path);
-            print_type(ft, 1, 0);
-            fputs("\n", stdout);
-            print_space(&sp);
+            c5dump_bhead_print(bh, ds, path, ft, &sp);
             fputs("   DATA {\n", stdout);
             fflush(stdout);
             if (export_dataset(ds, path, ft, &sp, form, out, outpath) != 0)
@@ -921,10 +709,12 @@ int c5tool_dump(int argc, char **argv)
         return 1;
     }
     int status = 0;
+    c5dump_bhead *bh = c5dump_bhead_open(f);
     printf("HDF5 \"%s\" {\n", a.file);
     for (size_t i = 0; i < a.ndsets; i++)
-        status |= dump_one(f, root, a.dsets[i], a.form, out, a.outpath);
+        status |= dump_one(f, root, bh, a.dsets[i], a.form, out, a.outpath);
     printf("}\n");
+    c5dump_bhead_close(bh);
     if (fclose(out) != 0) {
         fprintf(stderr, "cfive dump: %s: %s\n", a.outpath, strerror(errno));
         status = 1;

@@ -52,6 +52,16 @@ void c5dump_type(c5dump_ctx *x, const c5_type *t, int indent);
  * text for unreadable data. */
 int c5dump_data(c5dump_ctx *x, c5_object *ds, c5_attr *a, int indent);
 
+/* dump_text.c: the header `h5dump -d PATH -b` prints for each dataset
+ * (DATASET line, COMMENT, DATATYPE spelled as in text dumps, named types by
+ * path, DATASPACE) on stdout; open once per file (it walks the file to
+ * name committed datatypes, as h5dump does). */
+typedef struct c5dump_bhead c5dump_bhead;
+c5dump_bhead *c5dump_bhead_open(c5_file *f);
+void c5dump_bhead_print(c5dump_bhead *h, c5_object *ds, const char *path, const c5_type *t,
+                        const c5_space *sp);
+void c5dump_bhead_close(c5dump_bhead *h);
+
 /* dump_props.c: the -p blocks of a dataset (STORAGE_LAYOUT, FILTERS,
  * FILLVALUE, ALLOCATION_TIME) at indent level `indent`. */
 void c5dump_props(c5dump_ctx *x, c5_object *ds, int indent);

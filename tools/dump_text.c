@@ -1120,6 +1120,48 @@ static void dump_dataset(dstate *st, c5_object *ds, const char *name, int u)
     pline(x, close_u, "}");
 }
 
+/* ---- the header of `h5dump -d PATH -b` ------------------------------------- */
+
+struct c5dump_bhead {
+    c5dump_opts o;
+    c5dump_ctx x;
+    dstate st;
+};
+
+c5dump_bhead *c5dump_bhead_open(c5_file *f)
+{
+    c5dump_bhead *h = calloc(1, sizeof *h);
+    if (!h)
+        c5dump_oom();
+    h->x.o = &h->o;
+    h->x.out = stdout;
+    h->x.f = f;
+    h->x.width = COLS_DEFAULT;
+    h->x.seen = &h->st;
+    h->st.x = &h->x;
+    h->st.o = &h->o;
+    /* the tables name committed datatypes by path, as h5dump's do */
+    h->st.cur = tables_for(&h->st, f);
+    return h;
+}
+
+void c5dump_bhead_print(c5dump_bhead *h, c5_object *ds, const char *path, const c5_type *t,
+                        const c5_space *sp)
+{
+    pline(&h->x, 0, "DATASET \"%s\" {", path);
+    dump_comment(&h->x, ds, 0);
+    dump_type_block(&h->st, t, 1);
+    dump_space_line(&h->x, sp, 1);
+}
+
+void c5dump_bhead_close(c5dump_bhead *h)
+{
+    if (!h)
+        return;
+    tables_free(&h->st);
+    free(h);
+}
+
 /* Whether a dataset opens as H5Dopen2 needs: datatype and dataspace. */
 static int dataset_opens(c5_object *ds)
 {
