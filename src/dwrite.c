@@ -30,6 +30,7 @@
  * space it had is given back (c5_space_free), except with the implicit
  * index, whose chunks sit at fixed places in one block. */
 #include "dwrite.h"
+#include "wchunk.h"
 #include "chunk/chunkw.h"
 #include "chunk/index.h"
 #include "format/densew.h"
@@ -42,241 +43,6 @@
 /* d->fill_time holds the fill value message's encoding (what is written to
  * the file and what libhdf5 acts on), not the public C5_FILL_* values. */
 enum { FILL_TIME_ALLOC = 0, FILL_TIME_NEVER = 1, FILL_TIME_IFSET = 2 };
-
-/* ---- the pending-chunk table --------------------------------------------------- */
-
-typedef struct pend {
-    struct pend *hnext;           /* hash chain */
-    struct pend *newer, *older;   /* LRU list */
-    uint64_t hash;
-    uint8_t *buf;                 /* chunk_bytes, c5_malloc'd */
-    int rank;
-    uint64_t scaled[];
-} pend;
-
-/* One per chunked dataset being written (d->pending). */
-struct c5_wchunk {
-    pend **bucket;
-    size_t nbucket;               /* power of two (0 before first use) */
-    pend *newest, *oldest;
-    size_t *rslot;                /* over d->chunks: record index + 1, 0 empty */
-    size_t rcap;                  /* power of two */
-    int rvalid;                   /* rslot matches d->chunks */
-    uint64_t implicit_base;       /* implicit index: block address, or C5_UNDEF */
-};
-
-static uint64_t hash_scaled(int rank, const uint64_t *s)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull;
-    for (int i = 0; i < rank; i++) {
-        h ^= s[i] + 0x632be59bd9b4e019ull + (h << 6) + (h >> 2);
-        h *= 0xbf58476d1ce4e5b9ull;
-    }
-    return h ^ (h >> 31);
-}
-
-static c5_wchunk *wc_get(c5_file *f, c5_wdset *d)
-{
-    if (!d->pending) {
-        d->pending = c5_calloc(f, 1, sizeof *d->pending);
-        if (d->pending)
-            d->pending->implicit_base = C5_UNDEF;
-        else
-            c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
-    }
-    return d->pending;
-}
-
-static c5_chunk_rec *recs(const c5_wdset *d) { return d->chunks.v; }
-
-static void rslot_insert(c5_wchunk *w, const c5_wdset *d, size_t i)
-{
-    size_t s = (size_t)hash_scaled(d->geom.rank, recs(d)[i].scaled) & (w->rcap - 1);
-    while (w->rslot[s])
-        s = (s + 1) & (w->rcap - 1);
-    w->rslot[s] = i + 1;
-}
-
-static int rslot_build(c5_file *f, c5_wdset *d)
-{
-    c5_wchunk *w = d->pending;
-    size_t cap = 16;
-    while (cap / 2 < d->chunks.n + 1) {
-        if (cap > SIZE_MAX / 4 / sizeof(size_t))
-            return c5_fail(f, C5_ENOMEM, C5_UNDEF, "too many chunks");
-        cap *= 2;
-    }
-    if (cap != w->rcap) {
-        size_t *s = c5_realloc(f, w->rslot, cap * sizeof *s);
-        if (!s)
-            return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
-        w->rslot = s;
-        w->rcap = cap;
-    }
-    memset(w->rslot, 0, w->rcap * sizeof *w->rslot);
-    for (size_t i = 0; i < d->chunks.n; i++)
-        rslot_insert(w, d, i);
-    w->rvalid = 1;
-    return 0;
-}
-
-/* 1 and *at = its index when the chunk is stored, 0 when not, <0 on error. */
-static int rec_find(c5_file *f, c5_wdset *d, const uint64_t *scaled, size_t *at)
-{
-    c5_wchunk *w = wc_get(f, d);
-    if (!w)
-        return C5_ENOMEM;
-    if (d->chunks.n == 0)
-        return 0;
-    int rc;
-    if (!w->rvalid && (rc = rslot_build(f, d)))
-        return rc;
-    int rank = d->geom.rank;
-    size_t s = (size_t)hash_scaled(rank, scaled) & (w->rcap - 1);
-    for (; w->rslot[s]; s = (s + 1) & (w->rcap - 1)) {
-        size_t i = w->rslot[s] - 1;
-        if (memcmp(recs(d)[i].scaled, scaled, sizeof(uint64_t) * (size_t)rank) == 0) {
-            *at = i;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int rec_add(c5_file *f, c5_wdset *d, const c5_chunk_rec *r)
-{
-    c5_wchunk *w = wc_get(f, d);
-    if (!w)
-        return C5_ENOMEM;
-    if (!d->chunks.esz)
-        d->chunks.esz = sizeof(c5_chunk_rec);
-    int rc = c5_vec_push(f, &d->chunks, r);
-    if (rc)
-        return rc;
-    size_t n = d->chunks.n;
-    if (n == 1)
-        d->chunks_sorted = 1;
-    else if (d->chunks_sorted &&
-             c5_cidx_cmp_scaled(d->geom.rank, recs(d)[n - 2].scaled, r->scaled) >= 0)
-        d->chunks_sorted = 0;
-    if (w->rvalid) {
-        if (n + 1 > w->rcap / 2)
-            w->rvalid = 0; /* rebuilt bigger at the next lookup */
-        else
-            rslot_insert(w, d, n - 1);
-    }
-    return 0;
-}
-
-static void rec_remove(c5_wdset *d, size_t i)
-{
-    size_t last = d->chunks.n - 1;
-    if (i != last) {
-        recs(d)[i] = recs(d)[last];
-        d->chunks_sorted = 0;
-    }
-    d->chunks.n--;
-    if (d->pending)
-        d->pending->rvalid = 0;
-}
-
-static pend *pend_find(const c5_wchunk *w, int rank, const uint64_t *s, uint64_t h)
-{
-    if (!w || !w->nbucket)
-        return NULL;
-    for (pend *p = w->bucket[h & (w->nbucket - 1)]; p; p = p->hnext)
-        if (p->hash == h && memcmp(p->scaled, s, sizeof(uint64_t) * (size_t)rank) == 0)
-            return p;
-    return NULL;
-}
-
-static void lru_unlink(c5_wchunk *w, pend *p)
-{
-    if (p->newer)
-        p->newer->older = p->older;
-    else
-        w->newest = p->older;
-    if (p->older)
-        p->older->newer = p->newer;
-    else
-        w->oldest = p->newer;
-    p->newer = p->older = NULL;
-}
-
-static void lru_push(c5_wchunk *w, pend *p)
-{
-    p->newer = NULL;
-    p->older = w->newest;
-    if (w->newest)
-        w->newest->newer = p;
-    w->newest = p;
-    if (!w->oldest)
-        w->oldest = p;
-}
-
-static int pend_rehash(c5_file *f, c5_wchunk *w, size_t nb)
-{
-    pend **nt = c5_calloc(f, nb, sizeof *nt);
-    if (!nt)
-        return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
-    for (size_t i = 0; i < w->nbucket; i++)
-        for (pend *p = w->bucket[i], *next; p; p = next) {
-            next = p->hnext;
-            p->hnext = nt[p->hash & (nb - 1)];
-            nt[p->hash & (nb - 1)] = p;
-        }
-    c5_free(f, w->bucket);
-    w->bucket = nt;
-    w->nbucket = nb;
-    return 0;
-}
-
-/* Add a pending chunk owning buf (on success only). */
-static int pend_add(c5_file *f, c5_wdset *d, const uint64_t *scaled, uint64_t h, uint8_t *buf,
-                    pend **out)
-{
-    c5_wchunk *w = wc_get(f, d);
-    if (!w)
-        return C5_ENOMEM;
-    if (d->npending + 1 > w->nbucket) {
-        size_t nb = w->nbucket ? w->nbucket * 2 : 64;
-        if (nb < w->nbucket)
-            return c5_fail(f, C5_ENOMEM, C5_UNDEF, "too many pending chunks");
-        int rc = pend_rehash(f, w, nb);
-        if (rc)
-            return rc;
-    }
-    int rank = d->geom.rank;
-    pend *p = c5_malloc(f, sizeof *p + sizeof(uint64_t) * (size_t)rank);
-    if (!p)
-        return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
-    memset(p, 0, sizeof *p);
-    p->rank = rank;
-    memcpy(p->scaled, scaled, sizeof(uint64_t) * (size_t)rank);
-    p->hash = h;
-    p->buf = buf;
-    p->hnext = w->bucket[h & (w->nbucket - 1)];
-    w->bucket[h & (w->nbucket - 1)] = p;
-    lru_push(w, p);
-    d->npending++;
-    d->pending_bytes += d->geom.chunk_bytes;
-    *out = p;
-    return 0;
-}
-
-static void pend_remove(c5_file *f, c5_wdset *d, pend *p)
-{
-    c5_wchunk *w = d->pending;
-    pend **pp = &w->bucket[p->hash & (w->nbucket - 1)];
-    while (*pp != p)
-        pp = &(*pp)->hnext;
-    *pp = p->hnext;
-    lru_unlink(w, p);
-    d->npending--;
-    d->pending_bytes -= d->geom.chunk_bytes;
-    c5_free(f, p->buf);
-    c5_free(f, p);
-}
 
 /* ---- geometry and fill ------------------------------------------------------------ */
 
@@ -705,16 +471,16 @@ static int load_chunk(c5_file *f, c5_wdset *d, const c5_chunk_rec *rec, uint8_t 
 /* The pending buffer of a chunk not pending yet: the stored chunk, or the
  * fill value; nothing to read when the write covers the whole chunk. */
 static int pend_open(c5_file *f, c5_wdset *d, const uint64_t *scaled, uint64_t h, int covered,
-                     pend **out)
+                     c5_pend **out)
 {
     size_t at;
-    int found = rec_find(f, d, scaled, &at);
+    int found = c5_wc_rec_find(f, d, scaled, &at);
     if (found < 0)
         return found;
     uint8_t *buf = NULL;
     int rc = 0;
     if (found && !covered) {
-        rc = load_chunk(f, d, &recs(d)[at], &buf);
+        rc = load_chunk(f, d, &c5_wc_recs(d)[at], &buf);
     } else {
         buf = c5_malloc(f, (size_t)d->geom.chunk_bytes);
         if (!buf)
@@ -722,7 +488,7 @@ static int pend_open(c5_file *f, c5_wdset *d, const uint64_t *scaled, uint64_t h
         else if (!covered || partial_edge(d, scaled))
             fill_elems(d, buf, d->geom.chunk_bytes / d->esz);
     }
-    if (!rc && (rc = pend_add(f, d, scaled, h, buf, out)))
+    if (!rc && (rc = c5_wc_pend_add(f, d, scaled, h, buf, out)))
         c5_free(f, buf);
     return rc;
 }
@@ -772,7 +538,7 @@ static uint64_t grid_count(const c5_wdset *d)
  * chunk of the current extent its record. */
 static int implicit_block(c5_file *f, c5_wobj *o, c5_wdset *d)
 {
-    c5_wchunk *w = wc_get(f, d);
+    c5_wchunk *w = c5_wc_get(f, d);
     if (!w)
         return C5_ENOMEM;
     int rank = d->geom.rank, rc;
@@ -782,11 +548,11 @@ static int implicit_block(c5_file *f, c5_wobj *o, c5_wdset *d)
         return c5_fail(f, C5_EUNSUPPORTED, o->addr, "implicit chunk index with filters");
     if (w->implicit_base == C5_UNDEF) {
         size_t at;
-        int found = rec_find(f, d, zero, &at);
+        int found = c5_wc_rec_find(f, d, zero, &at);
         if (found < 0)
             return found;
         if (found) {
-            w->implicit_base = recs(d)[at].addr;
+            w->implicit_base = c5_wc_recs(d)[at].addr;
         } else {
             uint64_t n = 1, bytes;
             for (int i = 0; i < rank; i++)
@@ -810,7 +576,7 @@ static int implicit_block(c5_file *f, c5_wobj *o, c5_wdset *d)
     uint64_t sc[C5_MAX_RANK] = {0};
     do {
         size_t at;
-        int found = rec_find(f, d, sc, &at);
+        int found = c5_wc_rec_find(f, d, sc, &at);
         if (found < 0)
             return found;
         if (!found) {
@@ -819,7 +585,7 @@ static int implicit_block(c5_file *f, c5_wobj *o, c5_wdset *d)
             r.addr = w->implicit_base + implicit_linear(d, sc) * cb;
             r.size = cb;
             memcpy(r.scaled, sc, sizeof(uint64_t) * (size_t)rank);
-            if ((rc = rec_add(f, d, &r)))
+            if ((rc = c5_wc_rec_add(f, d, &r)))
                 return rc;
             d->dirty = 1;
         }
@@ -841,7 +607,7 @@ static int store_chunk(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *scal
         d->dirty = 1;
         return c5_write(f, addr, bytes, n);
     }
-    int found = rec_find(f, d, scaled, &at);
+    int found = c5_wc_rec_find(f, d, scaled, &at);
     if (found < 0)
         return found;
     uint64_t addr;
@@ -851,7 +617,7 @@ static int store_chunk(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *scal
         return rc;
     d->dirty = 1;
     if (found) {
-        c5_chunk_rec *r = &recs(d)[at];
+        c5_chunk_rec *r = &c5_wc_recs(d)[at];
         uint64_t oa = r->addr, os = r->size;
         r->addr = addr;
         r->size = n;
@@ -865,11 +631,11 @@ static int store_chunk(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *scal
     r.size = n;
     r.filter_mask = mask;
     memcpy(r.scaled, scaled, sizeof(uint64_t) * (size_t)d->geom.rank);
-    return rec_add(f, d, &r);
+    return c5_wc_rec_add(f, d, &r);
 }
 
 typedef struct enc_job {
-    pend *p;
+    c5_pend *p;
     uint8_t *out;
     size_t outn;
     uint32_t mask;
@@ -902,13 +668,13 @@ static void encode_job(void *ud, size_t i)
 
 static int cmp_pend(const void *a, const void *b)
 {
-    const pend *x = *(pend *const *)a, *y = *(pend *const *)b;
+    const c5_pend *x = *(c5_pend *const *)a, *y = *(c5_pend *const *)b;
     return c5_cidx_cmp_scaled(x->rank, x->scaled, y->scaled);
 }
 
 /* Encode k pending chunks in parallel, then store them in chunk order and
  * drop them from the table. On failure the chunks not stored stay pending. */
-static int write_out(c5_file *f, c5_wobj *o, c5_wdset *d, pend **ps, size_t k)
+static int write_out(c5_file *f, c5_wobj *o, c5_wdset *d, c5_pend **ps, size_t k)
 {
     if (!k)
         return 0;
@@ -939,7 +705,7 @@ static int write_out(c5_file *f, c5_wobj *o, c5_wdset *d, pend **ps, size_t k)
             if (j->out && j->out != j->p->buf)
                 c5_free(f, j->out);
             if (!rc)
-                pend_remove(f, d, j->p);
+                c5_wc_pend_remove(f, d, j->p);
         }
         done += b;
     }
@@ -959,18 +725,18 @@ static int evict(c5_file *f, c5_wobj *o, c5_wdset *d)
         return 0;
     uint64_t target = budget / 4 * 3, bytes = d->pending_bytes;
     size_t k = 0;
-    for (pend *p = d->pending->oldest; p && p != d->pending->newest && bytes > target;
+    for (c5_pend *p = d->pending->oldest; p && p != d->pending->newest && bytes > target;
          p = p->newer) {
         k++;
         bytes -= d->geom.chunk_bytes;
     }
     if (!k)
         return 0;
-    pend **ps = c5_malloc(f, k * sizeof *ps);
+    c5_pend **ps = c5_malloc(f, k * sizeof *ps);
     if (!ps)
         return c5_fail(f, C5_ENOMEM, o->addr, "out of memory");
     size_t i = 0;
-    for (pend *p = d->pending->oldest; i < k; p = p->newer)
+    for (c5_pend *p = d->pending->oldest; i < k; p = p->newer)
         ps[i++] = p;
     int rc = write_out(f, o, d, ps, k);
     c5_free(f, ps);
@@ -981,11 +747,11 @@ static int write_all_pending(c5_file *f, c5_wobj *o, c5_wdset *d)
 {
     if (!d->npending)
         return 0;
-    pend **ps = c5_malloc(f, d->npending * sizeof *ps);
+    c5_pend **ps = c5_malloc(f, d->npending * sizeof *ps);
     if (!ps)
         return c5_fail(f, C5_ENOMEM, o->addr, "out of memory");
     size_t k = 0;
-    for (pend *p = d->pending->oldest; p; p = p->newer)
+    for (c5_pend *p = d->pending->oldest; p; p = p->newer)
         ps[k++] = p;
     int rc = write_out(f, o, d, ps, k);
     c5_free(f, ps);
@@ -1016,7 +782,7 @@ static int alloc_all(c5_file *f, c5_wobj *o, c5_wdset *d)
     uint64_t sc[C5_MAX_RANK] = {0};
     do {
         size_t at;
-        int found = rc ? rc : rec_find(f, d, sc, &at);
+        int found = rc ? rc : c5_wc_rec_find(f, d, sc, &at);
         if (found < 0) {
             rc = found;
             break;
@@ -1115,7 +881,7 @@ static int write_chunked(c5_file *f, c5_wobj *o, c5_wdset *d, const c5_sel *sel,
     if (rank < 1 || rank != sel->rank || !d->geom.chunk_bytes ||
         d->geom.chunk_bytes % d->esz)
         return c5_fail(f, C5_EINVAL, o->addr, "chunked dataset geometry is incomplete");
-    if (!wc_get(f, d))
+    if (!c5_wc_get(f, d))
         return C5_ENOMEM;
     scat sc;
     memset(&sc, 0, sizeof sc);
@@ -1162,11 +928,11 @@ static int write_chunked(c5_file *f, c5_wobj *o, c5_wdset *d, const c5_sel *sel,
                     c1 = d->geom.dims[k];
                 covered = sc.m[k] == c1 - c0;
             }
-            uint64_t h = hash_scaled(rank, at);
-            pend *pc = pend_find(d->pending, rank, at, h);
+            uint64_t h = c5_wc_hash(rank, at);
+            c5_pend *pc = c5_wc_pend_find(d->pending, rank, at, h);
             if (pc) {
-                lru_unlink(d->pending, pc);
-                lru_push(d->pending, pc);
+                c5_wc_lru_unlink(d->pending, pc);
+                c5_wc_lru_push(d->pending, pc);
             } else if ((rc = pend_open(f, d, at, h, covered, &pc))) {
                 break;
             }
@@ -1273,7 +1039,7 @@ static int sort_recs(c5_file *f, c5_wdset *d)
         return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
-        t[i].r = &recs(d)[i];
+        t[i].r = &c5_wc_recs(d)[i];
         t[i].rank = d->geom.rank;
     }
     qsort(t, n, sizeof *t, cmp_rsort);
@@ -1339,7 +1105,7 @@ static int flush_chunked(c5_file *f, c5_wobj *o, c5_wdset *d)
         if (d->chunks.n) {
             c5_cidx_out out;
             memset(&out, 0, sizeof out);
-            if ((rc = c5_chunk_index_write(f, d->cidx_type, &d->geom, recs(d), d->chunks.n,
+            if ((rc = c5_chunk_index_write(f, d->cidx_type, &d->geom, c5_wc_recs(d), d->chunks.n,
                                            &out)))
                 return rc;
             d->index_addr = out.addr;
@@ -1445,17 +1211,17 @@ static int prune(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *dims)
 {
     int rank = d->geom.rank, rc;
     int implicit = d->cidx_type == C5_CIDX_IMPLICIT;
-    if (!wc_get(f, d))
+    if (!c5_wc_get(f, d))
         return C5_ENOMEM;
     /* 1: stored chunks cut by the new extent become pending (their
      * records stay until written). */
     for (size_t i = 0; i < d->chunks.n; i++) {
-        const uint64_t *s = recs(d)[i].scaled;
+        const uint64_t *s = c5_wc_recs(d)[i].scaled;
         if ((!chunk_outside(d, s, dims) && chunk_cut(d, s, dims)) ||
             (implicit && chunk_outside(d, s, dims))) {
-            uint64_t h = hash_scaled(rank, s);
-            pend *p;
-            if (!pend_find(d->pending, rank, s, h) &&
+            uint64_t h = c5_wc_hash(rank, s);
+            c5_pend *p;
+            if (!c5_wc_pend_find(d->pending, rank, s, h) &&
                 (rc = pend_open(f, d, s, h, implicit && chunk_outside(d, s, dims), &p)))
                 return rc;
         }
@@ -1463,21 +1229,21 @@ static int prune(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *dims)
     /* 2: records wholly outside. The implicit block keeps its chunks in
      * place (refilled through step 3); other indexes drop them. */
     for (size_t i = d->chunks.n; i-- > 0;) {
-        c5_chunk_rec *r = &recs(d)[i];
+        c5_chunk_rec *r = &c5_wc_recs(d)[i];
         if (!chunk_outside(d, r->scaled, dims))
             continue;
         if (!implicit)
             c5_space_free(f, r->addr, r->size);
-        rec_remove(d, i);
+        c5_wc_rec_remove(d, i);
     }
     /* 3: pending chunks. */
-    for (pend *p = d->pending->oldest, *next; p; p = next) {
+    for (c5_pend *p = d->pending->oldest, *next; p; p = next) {
         next = p->newer;
         if (chunk_outside(d, p->scaled, dims)) {
             if (implicit)
                 fill_elems(d, p->buf, d->geom.chunk_bytes / d->esz);
             else
-                pend_remove(f, d, p);
+                c5_wc_pend_remove(f, d, p);
         } else if (chunk_cut(d, p->scaled, dims)) {
             clear_outside(d, p->buf, p->scaled, dims);
         }
@@ -1495,12 +1261,12 @@ static int edge_flip(c5_file *f, c5_wdset *d, const uint64_t *dims)
         return 0;
     int rank = d->geom.rank, rc;
     for (size_t i = 0; i < d->chunks.n; i++) {
-        const uint64_t *s = recs(d)[i].scaled;
+        const uint64_t *s = c5_wc_recs(d)[i].scaled;
         if (chunk_outside(d, s, dims) || edge_in(d, s, d->geom.dims) == edge_in(d, s, dims))
             continue;
-        uint64_t h = hash_scaled(rank, s);
-        pend *p;
-        if (!pend_find(d->pending, rank, s, h) && (rc = pend_open(f, d, s, h, 0, &p)))
+        uint64_t h = c5_wc_hash(rank, s);
+        c5_pend *p;
+        if (!c5_wc_pend_find(d->pending, rank, s, h) && (rc = pend_open(f, d, s, h, 0, &p)))
             return rc;
     }
     return 0;
@@ -1548,7 +1314,7 @@ void c5_wdset_free(c5_file *f, c5_wdset *d)
     c5_wchunk *w = d->pending;
     if (w) {
         while (w->oldest)
-            pend_remove(f, d, w->oldest);
+            c5_wc_pend_remove(f, d, w->oldest);
         c5_free(f, w->bucket);
         c5_free(f, w->rslot);
         c5_free(f, w);
