@@ -62,22 +62,22 @@ static uint64_t grid_of(uint64_t dim, uint64_t chunk) { return dim / chunk + (di
 /* Does the chunk reach past dims (a partial edge chunk of that extent)? */
 static int edge_in(const c5_wdset *d, const uint64_t *scaled, const uint64_t *dims)
 {
-    for (int i = 0; i < d->geom.rank; i++)
-        if ((scaled[i] + 1) * d->geom.chunk[i] > dims[i])
+    for (int i = 0; i < d->geom->rank; i++)
+        if ((scaled[i] + 1) * d->geom->chunk[i] > dims[i])
             return 1;
     return 0;
 }
 
 static int partial_edge(const c5_wdset *d, const uint64_t *scaled)
 {
-    return edge_in(d, scaled, d->geom.dims);
+    return edge_in(d, scaled, d->geom->dims);
 }
 
 /* Chunks stored without the pipeline: all of them when there is none,
  * partial edge chunks when the layout says so (v4 flag bit 0). */
 static int unfiltered(const c5_wdset *d, const uint64_t *scaled)
 {
-    return d->pipe.n == 0 || ((d->layout_flags & 1) && partial_edge(d, scaled));
+    return d->pipe->n == 0 || ((d->layout_flags & 1) && partial_edge(d, scaled));
 }
 
 /* n elements of the fill value (zeros when none is defined). */
@@ -182,10 +182,10 @@ static int put_layout(c5_file *f, c5_wobj *o, c5_wdset *d)
     case C5_STORAGE_CHUNKED:
         l.cls = C5_LAYOUT_CHUNKED;
         l.addr = d->index_addr;
-        l.ndims = d->geom.rank + 1;
-        for (int i = 0; i < d->geom.rank; i++)
-            l.chunk[i] = d->geom.chunk[i];
-        l.chunk[d->geom.rank] = d->esz;
+        l.ndims = d->geom->rank + 1;
+        for (int i = 0; i < d->geom->rank; i++)
+            l.chunk[i] = d->geom->chunk[i];
+        l.chunk[d->geom->rank] = d->esz;
         l.index_type = d->cidx_type;
         l.flags = d->layout_flags;
         l.idx_info = d->idx_info;
@@ -442,7 +442,7 @@ static int read_stored(c5_file *f, uint64_t addr, uint64_t n, uint8_t **out)
 
 static int load_chunk(c5_file *f, c5_wdset *d, const c5_chunk_rec *rec, uint8_t **out)
 {
-    uint64_t want = d->geom.chunk_bytes;
+    uint64_t want = d->geom->chunk_bytes;
     uint8_t *raw;
     int rc;
     *out = NULL;
@@ -456,7 +456,7 @@ static int load_chunk(c5_file *f, c5_wdset *d, const c5_chunk_rec *rec, uint8_t 
         return rc;
     c5_filter_ctx ctx = {f, d->type, d->esz, want, rec->addr};
     size_t outn;
-    if ((rc = c5_pipeline_apply(&d->pipe, rec->filter_mask, &ctx, raw, (size_t)rec->size, out,
+    if ((rc = c5_pipeline_apply(d->pipe, rec->filter_mask, &ctx, raw, (size_t)rec->size, out,
                                 &outn)))
         return rc;
     if (outn != want) {
@@ -482,11 +482,11 @@ static int pend_open(c5_file *f, c5_wdset *d, const uint64_t *scaled, uint64_t h
     if (found && !covered) {
         rc = load_chunk(f, d, &c5_wc_recs(d)[at], &buf);
     } else {
-        buf = c5_malloc(f, (size_t)d->geom.chunk_bytes);
+        buf = c5_malloc(f, (size_t)d->geom->chunk_bytes);
         if (!buf)
             rc = c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
         else if (!covered || partial_edge(d, scaled))
-            fill_elems(d, buf, d->geom.chunk_bytes / d->esz);
+            fill_elems(d, buf, d->geom->chunk_bytes / d->esz);
     }
     if (!rc && (rc = c5_wc_pend_add(f, d, scaled, h, buf, out)))
         c5_free(f, buf);
@@ -500,16 +500,16 @@ static int pend_open(c5_file *f, c5_wdset *d, const uint64_t *scaled, uint64_t h
 static uint64_t implicit_linear(const c5_wdset *d, const uint64_t *scaled)
 {
     uint64_t lin = 0;
-    for (int i = 0; i < d->geom.rank; i++)
-        lin = lin * grid_of(d->geom.maxdims[i], d->geom.chunk[i]) + scaled[i];
+    for (int i = 0; i < d->geom->rank; i++)
+        lin = lin * grid_of(d->geom->maxdims[i], d->geom->chunk[i]) + scaled[i];
     return lin;
 }
 
 /* Odometer over the chunk grid of the current dims. */
 static int grid_next(const c5_wdset *d, uint64_t *sc)
 {
-    for (int i = d->geom.rank - 1; i >= 0; i--) {
-        if (++sc[i] < grid_of(d->geom.dims[i], d->geom.chunk[i]))
+    for (int i = d->geom->rank - 1; i >= 0; i--) {
+        if (++sc[i] < grid_of(d->geom->dims[i], d->geom->chunk[i]))
             return 1;
         sc[i] = 0;
     }
@@ -518,8 +518,8 @@ static int grid_next(const c5_wdset *d, uint64_t *sc)
 
 static int grid_empty(const c5_wdset *d)
 {
-    for (int i = 0; i < d->geom.rank; i++)
-        if (d->geom.dims[i] == 0)
+    for (int i = 0; i < d->geom->rank; i++)
+        if (d->geom->dims[i] == 0)
             return 1;
     return 0;
 }
@@ -527,8 +527,8 @@ static int grid_empty(const c5_wdset *d)
 static uint64_t grid_count(const c5_wdset *d)
 {
     uint64_t n = 1;
-    for (int i = 0; i < d->geom.rank; i++)
-        if (c5_mul_ovf(n, grid_of(d->geom.dims[i], d->geom.chunk[i]), &n))
+    for (int i = 0; i < d->geom->rank; i++)
+        if (c5_mul_ovf(n, grid_of(d->geom->dims[i], d->geom->chunk[i]), &n))
             return UINT64_MAX;
     return n;
 }
@@ -541,10 +541,10 @@ static int implicit_block(c5_file *f, c5_wobj *o, c5_wdset *d)
     c5_wchunk *w = c5_wc_get(f, d);
     if (!w)
         return C5_ENOMEM;
-    int rank = d->geom.rank, rc;
+    int rank = d->geom->rank, rc;
     uint64_t zero[C5_MAX_RANK] = {0};
-    uint64_t cb = d->geom.chunk_bytes;
-    if (d->pipe.n)
+    uint64_t cb = d->geom->chunk_bytes;
+    if (d->pipe->n)
         return c5_fail(f, C5_EUNSUPPORTED, o->addr, "implicit chunk index with filters");
     if (w->implicit_base == C5_UNDEF) {
         size_t at;
@@ -556,8 +556,8 @@ static int implicit_block(c5_file *f, c5_wobj *o, c5_wdset *d)
         } else {
             uint64_t n = 1, bytes;
             for (int i = 0; i < rank; i++)
-                if (d->geom.maxdims[i] == C5_UNLIMITED ||
-                    c5_mul_ovf(n, grid_of(d->geom.maxdims[i], d->geom.chunk[i]), &n))
+                if (d->geom->maxdims[i] == C5_UNLIMITED ||
+                    c5_mul_ovf(n, grid_of(d->geom->maxdims[i], d->geom->chunk[i]), &n))
                     return c5_fail(f, C5_EINVAL, o->addr,
                                    "implicit chunk index needs fixed maximum dims");
             if (c5_mul_ovf(n, cb, &bytes))
@@ -603,7 +603,7 @@ static int store_chunk(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *scal
     if (d->cidx_type == C5_CIDX_IMPLICIT) {
         if ((rc = implicit_block(f, o, d)))
             return rc;
-        uint64_t addr = d->pending->implicit_base + implicit_linear(d, scaled) * d->geom.chunk_bytes;
+        uint64_t addr = d->pending->implicit_base + implicit_linear(d, scaled) * d->geom->chunk_bytes;
         d->dirty = 1;
         return c5_write(f, addr, bytes, n);
     }
@@ -630,7 +630,7 @@ static int store_chunk(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *scal
     r.addr = addr;
     r.size = n;
     r.filter_mask = mask;
-    memcpy(r.scaled, scaled, sizeof(uint64_t) * (size_t)d->geom.rank);
+    memcpy(r.scaled, scaled, sizeof(uint64_t) * (size_t)d->geom->rank);
     return c5_wc_rec_add(f, d, &r);
 }
 
@@ -657,12 +657,12 @@ static void encode_job(void *ud, size_t i)
     c5_wdset *d = e->d;
     if (unfiltered(d, j->p->scaled)) {
         j->out = j->p->buf;
-        j->outn = (size_t)d->geom.chunk_bytes;
+        j->outn = (size_t)d->geom->chunk_bytes;
         j->mask = 0;
         return;
     }
-    c5_filter_ctx ctx = {e->f, d->type, d->esz, d->geom.chunk_bytes, C5_UNDEF};
-    j->rc = c5_pipeline_encode(&d->pipe, &ctx, j->p->buf, (size_t)d->geom.chunk_bytes, &j->out,
+    c5_filter_ctx ctx = {e->f, d->type, d->esz, d->geom->chunk_bytes, C5_UNDEF};
+    j->rc = c5_pipeline_encode(d->pipe, &ctx, j->p->buf, (size_t)d->geom->chunk_bytes, &j->out,
                                &j->outn, &j->mask);
 }
 
@@ -691,7 +691,7 @@ static int write_out(c5_file *f, c5_wobj *o, c5_wdset *d, c5_pend **ps, size_t k
             jobs[i].p = ps[done + i];
         }
         enc_run e = {f, d, jobs};
-        if (b > 1 && nt > 1 && d->pipe.n)
+        if (b > 1 && nt > 1 && d->pipe->n)
             c5_parallel_for(nt, b, encode_job, &e);
         else
             for (size_t i = 0; i < b; i++)
@@ -728,7 +728,7 @@ static int evict(c5_file *f, c5_wobj *o, c5_wdset *d)
     for (c5_pend *p = d->pending->oldest; p && p != d->pending->newest && bytes > target;
          p = p->newer) {
         k++;
-        bytes -= d->geom.chunk_bytes;
+        bytes -= d->geom->chunk_bytes;
     }
     if (!k)
         return 0;
@@ -767,7 +767,7 @@ static int alloc_all(c5_file *f, c5_wobj *o, c5_wdset *d)
         return implicit_block(f, o, d);
     if (grid_empty(d) || d->chunks.n >= grid_count(d))
         return 0;
-    size_t cb = (size_t)d->geom.chunk_bytes;
+    size_t cb = (size_t)d->geom->chunk_bytes;
     uint8_t *fillc = c5_malloc(f, cb), *enc = NULL;
     if (!fillc)
         return c5_fail(f, C5_ENOMEM, o->addr, "out of memory");
@@ -775,9 +775,9 @@ static int alloc_all(c5_file *f, c5_wobj *o, c5_wdset *d)
     size_t encn = cb;
     uint32_t mask = 0;
     int rc = 0;
-    if (d->pipe.n) {
+    if (d->pipe->n) {
         c5_filter_ctx ctx = {f, d->type, d->esz, cb, C5_UNDEF};
-        rc = c5_pipeline_encode(&d->pipe, &ctx, fillc, cb, &enc, &encn, &mask);
+        rc = c5_pipeline_encode(d->pipe, &ctx, fillc, cb, &enc, &encn, &mask);
     }
     uint64_t sc[C5_MAX_RANK] = {0};
     do {
@@ -815,10 +815,10 @@ typedef struct scat {
 static size_t dim_list(scat *sc, int k, uint64_t scaled)
 {
     const c5_sel *s = sc->sel;
-    uint64_t chunk = sc->d->geom.chunk[k];
+    uint64_t chunk = sc->d->geom->chunk[k];
     uint64_t cs = scaled * chunk, ce = cs + chunk;
-    if (ce > sc->d->geom.dims[k])
-        ce = sc->d->geom.dims[k];
+    if (ce > sc->d->geom->dims[k])
+        ce = sc->d->geom->dims[k];
     uint64_t lo = cs > s->start[k] ? cs : s->start[k];
     size_t m = 0;
     if (s->stride[k] == s->block[k]) { /* blocks touch: one range */
@@ -877,9 +877,9 @@ static void scatter(const scat *sc, uint8_t *chunk, const uint8_t *src)
 static int write_chunked(c5_file *f, c5_wobj *o, c5_wdset *d, const c5_sel *sel,
                          const uint8_t *src)
 {
-    int rank = d->geom.rank;
-    if (rank < 1 || rank != sel->rank || !d->geom.chunk_bytes ||
-        d->geom.chunk_bytes % d->esz)
+    int rank = d->geom->rank;
+    if (rank < 1 || rank != sel->rank || !d->geom->chunk_bytes ||
+        d->geom->chunk_bytes % d->esz)
         return c5_fail(f, C5_EINVAL, o->addr, "chunked dataset geometry is incomplete");
     if (!c5_wc_get(f, d))
         return C5_ENOMEM;
@@ -894,12 +894,12 @@ static int write_chunked(c5_file *f, c5_wobj *o, c5_wdset *d, const c5_sel *sel,
         sc.sstride[k] = ss;
         sc.cstride[k] = cs;
         ss *= ext;
-        cs *= d->geom.chunk[k];
+        cs *= d->geom->chunk[k];
         uint64_t last = sel->start[k] + (sel->count[k] - 1) * sel->stride[k] + sel->block[k] - 1;
-        lo[k] = sel->start[k] / d->geom.chunk[k];
-        hi[k] = last / d->geom.chunk[k];
+        lo[k] = sel->start[k] / d->geom->chunk[k];
+        hi[k] = last / d->geom->chunk[k];
         /* at most this many selected coordinates fall in one chunk */
-        cap[k] = ext < d->geom.chunk[k] ? ext : d->geom.chunk[k];
+        cap[k] = ext < d->geom->chunk[k] ? ext : d->geom->chunk[k];
         total += cap[k];
     }
     uint64_t *lists;
@@ -923,9 +923,9 @@ static int write_chunked(c5_file *f, c5_wobj *o, c5_wdset *d, const c5_sel *sel,
         if (!empty) {
             int covered = 1;
             for (int k = 0; k < rank && covered; k++) {
-                uint64_t c0 = at[k] * d->geom.chunk[k], c1 = c0 + d->geom.chunk[k];
-                if (c1 > d->geom.dims[k])
-                    c1 = d->geom.dims[k];
+                uint64_t c0 = at[k] * d->geom->chunk[k], c1 = c0 + d->geom->chunk[k];
+                if (c1 > d->geom->dims[k])
+                    c1 = d->geom->dims[k];
                 covered = sc.m[k] == c1 - c0;
             }
             uint64_t h = c5_wc_hash(rank, at);
@@ -1040,7 +1040,7 @@ static int sort_recs(c5_file *f, c5_wdset *d)
     }
     for (size_t i = 0; i < n; i++) {
         t[i].r = &c5_wc_recs(d)[i];
-        t[i].rank = d->geom.rank;
+        t[i].rank = d->geom->rank;
     }
     qsort(t, n, sizeof *t, cmp_rsort);
     for (size_t i = 0; i < n; i++)
@@ -1073,7 +1073,7 @@ static int empty_index(c5_file *f, c5_wdset *d)
     }
     c5_cidx_out out;
     memset(&out, 0, sizeof out);
-    int rc = c5_chunk_index_write(f, d->cidx_type, &d->geom, NULL, 0, &out);
+    int rc = c5_chunk_index_write(f, d->cidx_type, d->geom, NULL, 0, &out);
     if (rc)
         return rc;
     if (out.info_len > sizeof d->idx_info)
@@ -1100,12 +1100,12 @@ static int flush_chunked(c5_file *f, c5_wobj *o, c5_wdset *d)
     if (d->dirty) {
         if ((rc = sort_recs(f, d)))
             return rc;
-        d->geom.elem_size = d->esz;
-        d->geom.filtered = d->pipe.n > 0;
+        d->geom->elem_size = d->esz;
+        d->geom->filtered = d->pipe->n > 0;
         if (d->chunks.n) {
             c5_cidx_out out;
             memset(&out, 0, sizeof out);
-            if ((rc = c5_chunk_index_write(f, d->cidx_type, &d->geom, c5_wc_recs(d), d->chunks.n,
+            if ((rc = c5_chunk_index_write(f, d->cidx_type, d->geom, c5_wc_recs(d), d->chunks.n,
                                            &out)))
                 return rc;
             d->index_addr = out.addr;
@@ -1164,8 +1164,8 @@ int c5_wdset_flush(c5_file *f, c5_wobj *o)
 
 static int chunk_outside(const c5_wdset *d, const uint64_t *scaled, const uint64_t *dims)
 {
-    for (int i = 0; i < d->geom.rank; i++)
-        if (scaled[i] * d->geom.chunk[i] >= dims[i])
+    for (int i = 0; i < d->geom->rank; i++)
+        if (scaled[i] * d->geom->chunk[i] >= dims[i])
             return 1;
     return 0;
 }
@@ -1173,8 +1173,8 @@ static int chunk_outside(const c5_wdset *d, const uint64_t *scaled, const uint64
 /* Inside the new extent but cut by a dimension that shrinks. */
 static int chunk_cut(const c5_wdset *d, const uint64_t *scaled, const uint64_t *dims)
 {
-    for (int i = 0; i < d->geom.rank; i++)
-        if (dims[i] < d->geom.dims[i] && (scaled[i] + 1) * d->geom.chunk[i] > dims[i])
+    for (int i = 0; i < d->geom->rank; i++)
+        if (dims[i] < d->geom->dims[i] && (scaled[i] + 1) * d->geom->chunk[i] > dims[i])
             return 1;
     return 0;
 }
@@ -1183,8 +1183,8 @@ static int chunk_cut(const c5_wdset *d, const uint64_t *scaled, const uint64_t *
 static void clear_outside(const c5_wdset *d, uint8_t *buf, const uint64_t *scaled,
                           const uint64_t *dims)
 {
-    int L = d->geom.rank - 1;
-    const uint64_t *ch = d->geom.chunk;
+    int L = d->geom->rank - 1;
+    const uint64_t *ch = d->geom->chunk;
     uint64_t row = ch[L], base_l = scaled[L] * ch[L];
     uint64_t keep = dims[L] > base_l ? dims[L] - base_l : 0;
     uint64_t idx[C5_MAX_RANK] = {0};
@@ -1209,7 +1209,7 @@ static void clear_outside(const c5_wdset *d, uint8_t *buf, const uint64_t *scale
  * as libhdf5 does, so that a later grow shows fill there. */
 static int prune(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *dims)
 {
-    int rank = d->geom.rank, rc;
+    int rank = d->geom->rank, rc;
     int implicit = d->cidx_type == C5_CIDX_IMPLICIT;
     if (!c5_wc_get(f, d))
         return C5_ENOMEM;
@@ -1241,7 +1241,7 @@ static int prune(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *dims)
         next = p->newer;
         if (chunk_outside(d, p->scaled, dims)) {
             if (implicit)
-                fill_elems(d, p->buf, d->geom.chunk_bytes / d->esz);
+                fill_elems(d, p->buf, d->geom->chunk_bytes / d->esz);
             else
                 c5_wc_pend_remove(f, d, p);
         } else if (chunk_cut(d, p->scaled, dims)) {
@@ -1257,12 +1257,12 @@ static int prune(c5_file *f, c5_wobj *o, c5_wdset *d, const uint64_t *dims)
  * again under the new ones, as libhdf5 does. */
 static int edge_flip(c5_file *f, c5_wdset *d, const uint64_t *dims)
 {
-    if (!(d->layout_flags & 1) || !d->pipe.n)
+    if (!(d->layout_flags & 1) || !d->pipe->n)
         return 0;
-    int rank = d->geom.rank, rc;
+    int rank = d->geom->rank, rc;
     for (size_t i = 0; i < d->chunks.n; i++) {
         const uint64_t *s = c5_wc_recs(d)[i].scaled;
-        if (chunk_outside(d, s, dims) || edge_in(d, s, d->geom.dims) == edge_in(d, s, dims))
+        if (chunk_outside(d, s, dims) || edge_in(d, s, d->geom->dims) == edge_in(d, s, dims))
             continue;
         uint64_t h = c5_wc_hash(rank, s);
         c5_pend *p;
@@ -1299,11 +1299,28 @@ int c5_wdset_resize(c5_file *f, c5_wobj *o, const uint64_t *dims)
     if ((rc = edge_flip(f, d, dims)))
         return rc;
     for (int i = 0; i < rank; i++)
-        d->space.dims[i] = d->geom.dims[i] = dims[i];
+        d->space.dims[i] = d->geom->dims[i] = dims[i];
     d->dirty = 1;
     if ((rc = put_space(f, o, d)))
         return rc;
     c5_wobj_touch(f, o);
+    return 0;
+}
+
+typedef struct chunked_block {
+    c5_chunk_geom geom; /* first: the block's address is geom's */
+    c5_pipeline pipe;
+} chunked_block;
+
+int c5_wdset_chunked(c5_file *f, c5_wdset *d)
+{
+    if (d->geom)
+        return 0;
+    chunked_block *b = c5_calloc(f, 1, sizeof *b);
+    if (!b)
+        return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
+    d->geom = &b->geom;
+    d->pipe = &b->pipe;
     return 0;
 }
 
@@ -1324,7 +1341,11 @@ void c5_wdset_free(c5_file *f, c5_wdset *d)
     c5_free(f, d->compact);
     c5_free(f, d->fill);
     c5_type_close(d->type);
-    c5_pipeline_free(f, &d->pipe);
+    if (d->pipe)
+        c5_pipeline_free(f, d->pipe);
+    c5_free(f, d->geom); /* the block holding both */
+    d->geom = NULL;
+    d->pipe = NULL;
     d->type = NULL;
     d->compact = d->fill = NULL;
 }

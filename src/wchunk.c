@@ -30,7 +30,7 @@ c5_wchunk *c5_wc_get(c5_file *f, c5_wdset *d)
 
 static void rslot_insert(c5_wchunk *w, const c5_wdset *d, size_t i)
 {
-    size_t s = (size_t)c5_wc_hash(d->geom.rank, c5_wc_recs(d)[i].scaled) & (w->rcap - 1);
+    size_t s = (size_t)c5_wc_hash(d->geom->rank, c5_wc_recs(d)[i].scaled) & (w->rcap - 1);
     while (w->rslot[s])
         s = (s + 1) & (w->rcap - 1);
     w->rslot[s] = i + 1;
@@ -70,7 +70,7 @@ int c5_wc_rec_find(c5_file *f, c5_wdset *d, const uint64_t *scaled, size_t *at)
     int rc;
     if (!w->rvalid && (rc = rslot_build(f, d)))
         return rc;
-    int rank = d->geom.rank;
+    int rank = d->geom->rank;
     size_t s = (size_t)c5_wc_hash(rank, scaled) & (w->rcap - 1);
     for (; w->rslot[s]; s = (s + 1) & (w->rcap - 1)) {
         size_t i = w->rslot[s] - 1;
@@ -96,7 +96,7 @@ int c5_wc_rec_add(c5_file *f, c5_wdset *d, const c5_chunk_rec *r)
     if (n == 1)
         d->chunks_sorted = 1;
     else if (d->chunks_sorted &&
-             c5_cidx_cmp_scaled(d->geom.rank, c5_wc_recs(d)[n - 2].scaled, r->scaled) >= 0)
+             c5_cidx_cmp_scaled(d->geom->rank, c5_wc_recs(d)[n - 2].scaled, r->scaled) >= 0)
         d->chunks_sorted = 0;
     if (w->rvalid) {
         if (n + 1 > w->rcap / 2)
@@ -185,7 +185,7 @@ int c5_wc_pend_add(c5_file *f, c5_wdset *d, const uint64_t *scaled, uint64_t h, 
         if (rc)
             return rc;
     }
-    int rank = d->geom.rank;
+    int rank = d->geom->rank;
     c5_pend *p = c5_malloc(f, sizeof *p + sizeof(uint64_t) * (size_t)rank);
     if (!p)
         return c5_fail(f, C5_ENOMEM, C5_UNDEF, "out of memory");
@@ -198,7 +198,7 @@ int c5_wc_pend_add(c5_file *f, c5_wdset *d, const uint64_t *scaled, uint64_t h, 
     w->bucket[h & (w->nbucket - 1)] = p;
     c5_wc_lru_push(w, p);
     d->npending++;
-    d->pending_bytes += d->geom.chunk_bytes;
+    d->pending_bytes += d->geom->chunk_bytes;
     *out = p;
     return 0;
 }
@@ -212,7 +212,7 @@ void c5_wc_pend_remove(c5_file *f, c5_wdset *d, c5_pend *p)
     *pp = p->hnext;
     c5_wc_lru_unlink(w, p);
     d->npending--;
-    d->pending_bytes -= d->geom.chunk_bytes;
+    d->pending_bytes -= d->geom->chunk_bytes;
     c5_free(f, p->buf);
     c5_free(f, p);
 }

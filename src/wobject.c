@@ -657,10 +657,10 @@ int c5_wdset_layout_msg(c5_file *f, c5_wobj *o)
     default:
         l.cls = C5_LAYOUT_CHUNKED;
         l.addr = d->index_addr;
-        l.ndims = d->geom.rank + 1;
-        for (int i = 0; i < d->geom.rank; i++)
-            l.chunk[i] = d->geom.chunk[i];
-        l.chunk[d->geom.rank] = d->esz;
+        l.ndims = d->geom->rank + 1;
+        for (int i = 0; i < d->geom->rank; i++)
+            l.chunk[i] = d->geom->chunk[i];
+        l.chunk[d->geom->rank] = d->esz;
         l.index_type = d->cidx_type;
         l.flags = d->layout_flags;
         l.idx_info = d->idx_info;
@@ -788,7 +788,9 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
                          "\"%s\": chunked storage needs chunk dims of the dataset's rank", path);
             goto fail;
         }
-        c5_chunk_geom *g = &d->geom;
+        if ((rc = c5_wdset_chunked(f, d)))
+            goto fail;
+        c5_chunk_geom *g = d->geom;
         g->rank = d->space.rank;
         g->elem_size = d->esz;
         uint64_t cb = d->esz;
@@ -809,11 +811,11 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
         }
         g->chunk_bytes = cb;
         if (opts->nfilters &&
-            ((rc = c5_pipeline_from_public(f, opts->filters, opts->nfilters, &d->pipe)) ||
-             (rc = c5_pipeline_set_local_fill(f, &d->pipe, d->type, g->rank, g->chunk,
+            ((rc = c5_pipeline_from_public(f, opts->filters, opts->nfilters, d->pipe)) ||
+             (rc = c5_pipeline_set_local_fill(f, d->pipe, d->type, g->rank, g->chunk,
                                               opts->fill))))
             goto fail;
-        g->filtered = d->pipe.n > 0;
+        g->filtered = d->pipe->n > 0;
     } else {
         rc = c5_fail(f, C5_EINVAL, C5_UNDEF, "\"%s\": storage %d", path, storage);
         goto fail;
@@ -824,13 +826,13 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
     if (storage == C5_STORAGE_COMPACT)
         d->alloc_time = C5_ALLOC_EARLY;
     if (storage == C5_STORAGE_CHUNKED) {
-        d->cidx_type = latest(f) ? c5_chunk_index_choose(&d->geom, d->pipe.n > 0,
+        d->cidx_type = latest(f) ? c5_chunk_index_choose(d->geom, d->pipe->n > 0,
                                                          d->alloc_time == C5_ALLOC_EARLY)
                                  : C5_CIDX_BTREE1;
         /* provisional index fields of the right length (the layout message
          * keeps its size); the index writer fills them at flush */
-        d->idx_info_len = idx_info_len(f, d->cidx_type, d->pipe.n > 0);
-        if (d->cidx_type == C5_CIDX_SINGLE && d->pipe.n > 0)
+        d->idx_info_len = idx_info_len(f, d->cidx_type, d->pipe->n > 0);
+        if (d->cidx_type == C5_CIDX_SINGLE && d->pipe->n > 0)
             d->layout_flags |= 0x02; /* the single chunk is filtered */
     }
     if (opts->fill) {
@@ -861,9 +863,9 @@ int c5_dataset_create(c5_object **out, c5_file *f, const char *path, const c5_ty
         rc = fill_msgs(f, o);
     if (!rc)
         rc = c5_wdset_layout_msg(f, o);
-    if (!rc && d->pipe.n) {
+    if (!rc && d->pipe && d->pipe->n) {
         c5_wr_init(&w, f);
-        rc = c5_pipeline_msg_encode(&w, &d->pipe, latest(f) ? 2 : 1);
+        rc = c5_pipeline_msg_encode(&w, d->pipe, latest(f) ? 2 : 1);
         if (!rc)
             rc = add_encoded(f, o, C5_MSG_PIPELINE, &w);
         else
@@ -969,7 +971,7 @@ static int wdset_load(c5_file *f, c5_wobj *o)
         uint64_t n = nelem(&d->space), bytes;
         if (!c5_mul_ovf(n, d->esz, &bytes) && (d->addr == C5_UNDEF || d->size < bytes))
             d->size = bytes;
-    } else if (l->cls == C5_LAYOUT_CHUNKED) {
+    } else if (l->cls == C5_LAYOUT_CHUNKED && (rc = c5_wdset_chunked(f, d)) == 0) {
         d->storage = C5_STORAGE_CHUNKED;
         d->cidx_type = l->version < 4 ? C5_CIDX_BTREE1 : l->index_type;
         d->layout_flags = l->flags;
@@ -978,7 +980,7 @@ static int wdset_load(c5_file *f, c5_wobj *o)
             memcpy(d->idx_info, l->idx_info, l->idx_info_len);
             d->idx_info_len = l->idx_info_len;
         }
-        c5_chunk_geom *g = &d->geom;
+        c5_chunk_geom *g = d->geom;
         g->rank = d->space.rank;
         g->elem_size = d->esz;
         g->chunk_bytes = d->esz;
@@ -992,12 +994,12 @@ static int wdset_load(c5_file *f, c5_wobj *o)
         c5_mbody b;
         rc = c5_ohdr_find(f, ro->oh, C5_MSG_PIPELINE, &pos, &b);
         if (rc == 0) {
-            rc = c5_pipeline_decode(f, &b, &d->pipe);
+            rc = c5_pipeline_decode(f, &b, d->pipe);
             c5_mbody_free(f, &b);
         } else if (rc == C5_ENOTFOUND) {
             rc = 0;
         }
-        g->filtered = d->pipe.n > 0;
+        g->filtered = d->pipe->n > 0;
         c5_chunk_index *ix;
         if (!rc && !(rc = c5_chunk_index_open(f, l, g, &ix))) {
             rec_ctx c = {f, &d->chunks};
@@ -1005,7 +1007,7 @@ static int wdset_load(c5_file *f, c5_wobj *o)
             c5_chunk_index_close(ix);
             c5_chunk_recs_sort(d->chunks.v, d->chunks.n, g->rank);
         }
-    } else {
+    } else if (!rc) {
         rc = c5_fail(f, C5_EUNSUPPORTED, o->addr, "writing to virtual datasets");
     }
     c5_object_close(ro);

@@ -44,7 +44,7 @@ typedef struct c5_wdset {
     c5_type *type;            /* file type (owned) */
     size_t esz;               /* file element size */
     int storage;              /* C5_STORAGE_COMPACT/CONTIGUOUS/CHUNKED */
-    c5_pipeline pipe;         /* pipe.n == 0: no filters */
+    c5_pipeline *pipe;        /* chunked: filters (n == 0: none); else NULL */
     uint8_t *fill;            /* fill value (esz bytes) or NULL: zeros */
     int fill_defined, alloc_time, fill_time;
     /* contiguous: data address and size (C5_UNDEF until allocated) */
@@ -56,7 +56,8 @@ typedef struct c5_wdset {
     int cidx_type;            /* C5_CIDX_* (src/chunk/index.h) */
     int layout_version;       /* 3 or 4 */
     uint8_t layout_flags;     /* v4 chunked flags */
-    c5_chunk_geom geom;       /* rank, dims, maxdims, chunk, elem_size... */
+    c5_chunk_geom *geom;      /* chunked: rank, dims, chunk, ...; else NULL
+                                 (with pipe, one c5_wdset_chunked block) */
     c5_vec chunks;            /* c5_chunk_rec: every stored chunk */
     int chunks_sorted;
     c5_wchunk *pending;       /* chunk buffers not yet written (dwrite.c) */
@@ -151,6 +152,10 @@ void c5_wobj_del_msg(c5_file *f, c5_wobj *o, uint16_t type);
 void c5_chunk_recs_sort(c5_chunk_rec *v, size_t n, int rank);
 
 /* dwrite.c: dataset data */
+/* Give a chunked dataset its geometry and pipeline (zeroed), allocated
+ * apart so that compact and contiguous datasets do not carry them (most
+ * of a c5_wdset's size). */
+int c5_wdset_chunked(c5_file *f, c5_wdset *d);
 int c5_wdset_write(c5_file *f, c5_wobj *o, const c5_type *mem, const c5_sel *sel,
                    const void *buf, size_t len);
 int c5_wdset_resize(c5_file *f, c5_wobj *o, const uint64_t *dims);
