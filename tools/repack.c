@@ -16,6 +16,10 @@
  *   - object references (in data and attributes, also inside compounds,
  *     arrays and sequences) are rewritten to the new addresses, region
  *     references are re-made in the new file with the address remapped;
+ *     so are the revised references of HDF5 1.12 (object, region and
+ *     attribute), whose encoding is kept byte for byte but for the
+ *     address; those into other files are kept whole, and those to a
+ *     deleted object keep resolving to nothing (1.10 ones become null);
  *   - each dataset keeps its storage, chunk dims, filters, fill value,
  *     allocation and fill time (c5_dataset_get_opts -> c5_dataset_create)
  *     unless -f/-l say otherwise;
@@ -61,8 +65,8 @@
  * warning names each), creation-order tracking of the root group (a
  * warning) and of attributes where the API does not report it (datasets
  * take C5_CREATE_TRACK_ORDER from c5_dataset_get_opts, groups from
- * whether their links iterate in creation order). Reference types other
- * than the 8-byte object and 12-byte region references are refused.
+ * whether their links iterate in creation order). 1.10 reference types of
+ * sizes other than 8 (object) and 12 (region) bytes are refused.
  *
  * Exit status 0 on success; 1 with a message on stderr on any error, in
  * which case OUT is removed.
@@ -80,6 +84,7 @@
 #include <sys/stat.h>
 
 #include "tools.h"
+#include "ref2.h" /* revised references: no public API yet */
 
 /* Memory for one slab of dataset data (memory form). */
 #define RP_SLAB_BYTES ((size_t)64 << 20)
@@ -1136,8 +1141,11 @@ static int copy_links(repack *r, const rp_links *L, const char *parent, int dept
 
 /* The new address for a source object address taken from an object
  * reference. Null (0 or all ones) stays null; a reference to nothing
- * (a deleted object) becomes null with a warning. */
-static int map_addr(repack *r, uint64_t a, uint64_t *out, const char *what)
+ * (a deleted object) becomes `gone` with a warning: 0, the null
+ * reference, for 1.10 references; the undefined address for revised ones,
+ * which stay references (their type, selection, attribute name) that
+ * resolve to nothing, as in the source. */
+static int map_addr(repack *r, uint64_t a, uint64_t *out, uint64_t gone, const char *what)
 {
     if (a == 0 || a == UINT64_MAX) {
         *out = a;
@@ -1147,9 +1155,9 @@ static int map_addr(repack *r, uint64_t a, uint64_t *out, const char *what)
     if (idx == SIZE_MAX) {
         c5_object *probe = NULL;
         if (c5_object_open_addr(&probe, r->src, a) != 0) {
-            warn("%s: a reference to %#" PRIx64 " names no object; written as a null reference",
-                 what, a);
-            *out = 0;
+            warn("%s: a reference to %#" PRIx64 " names no object; %s", what, a,
+                 gone ? "kept as a reference to no object" : "written as a null reference");
+            *out = gone;
             return 0;
         }
         c5_object_close(probe);
@@ -1157,6 +1165,37 @@ static int map_addr(repack *r, uint64_t a, uint64_t *out, const char *what)
             return -1;
     }
     *out = c5_object_addr(r->ents[idx].obj);
+    return 0;
+}
+
+/* Re-makes in the new file n revised references (HDF5 1.12; size bytes
+ * each, stride bytes apart) read from the old one. The referenced object's
+ * address is mapped; the rest of the encoding (a region's selection, an
+ * attribute's name) is kept as it is, which stays true because the copy
+ * keeps dataspaces and attribute names. A reference into another file
+ * keeps its address, which names an object there. */
+static int remap_ref2(repack *r, uint8_t *p, size_t n, size_t stride, size_t size,
+                      const char *what)
+{
+    for (size_t i = 0; i < n; i++, p += stride) {
+        c5_ref2 ref;
+        int rc = c5_ref2_read(r->src, p, size, &ref);
+        if (rc) {
+            warn("%s: unreadable reference (%s); written as a null reference", what,
+                 errtext(r->src, rc));
+            memset(p, 0, size);
+            continue;
+        }
+        if (ref.type != C5_REF2_NULL && !(ref.flags & C5_REF2_EXTERNAL) &&
+            map_addr(r, ref.obj, &ref.obj, C5_UNDEF, what) != 0) {
+            c5_ref2_clear(&ref);
+            return -1;
+        }
+        rc = c5_ref2_make(r->dst, p, size, &ref);
+        c5_ref2_clear(&ref);
+        if (rc)
+            return fail(r->dst, rc, "%s: writing a reference", what);
+    }
     return 0;
 }
 
@@ -1170,11 +1209,13 @@ static int remap_refs(repack *r, const c5_type *t, uint8_t *p, size_t n, size_t 
     switch (c5_type_class(t)) {
     case C5_CLASS_REFERENCE: {
         size_t size = c5_type_size(t);
+        if (c5_type_ref_kind(t) >= C5_REF2_OBJECT)
+            return remap_ref2(r, p, n, stride, size, what);
         if (size == 8) {
             for (size_t i = 0; i < n; i++, p += stride) {
                 uint64_t a, b;
                 memcpy(&a, p, 8);
-                if (map_addr(r, a, &b, what) != 0)
+                if (map_addr(r, a, &b, 0, what) != 0)
                     return -1;
                 memcpy(p, &b, 8);
             }
@@ -1196,7 +1237,7 @@ static int remap_refs(repack *r, const c5_type *t, uint8_t *p, size_t n, size_t 
                 memset(p, 0, 12);
                 continue;
             }
-            if (map_addr(r, obj, &nobj, what) != 0) {
+            if (map_addr(r, obj, &nobj, 0, what) != 0) {
                 free(sel);
                 return -1;
             }

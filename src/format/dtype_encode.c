@@ -130,7 +130,9 @@ static size_t natural(vtab *vt, const c5_type *t, size_t i)
         vt->ver[i] = t->order == C5_ORDER_VAX ? 3 : 1;
         break;
     case C5_CLASS_REFERENCE:
-        vt->ver[i] = t->reftype > C5_REF_REGION ? 4 : 1;
+        /* Revised references too (libhdf5 1.14 gives them 4, 1.12 wrote
+         * 1): libhdf5 1.10 opens a version 1 message, only not the values. */
+        vt->ver[i] = 1;
         break;
     case C5_CLASS_ARRAY:
         end = natural(vt, t->base, i + 1);

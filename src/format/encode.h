@@ -16,8 +16,9 @@
 /* ---- datatypes (dtype_encode.c) ----------------------------------------
  *
  * libhdf5 gives every node of a datatype its own encoding version: 1 for
- * atomic types (3 for VAX floats, 4 for the revised references as
- * libhdf5 1.14 writes them; 1.12 wrote them as version 1),
+ * atomic types (3 for VAX floats; the revised references of HDF5 1.12
+ * get 1 as libhdf5 1.12 wrote them, not the 4 of libhdf5 1.14, so that
+ * libhdf5 1.10 can still open what holds them),
  * at least 2 for arrays, a compound at least the highest of its members
  * (raising, when a member arrives with a higher version, the compounds,
  * arrays and enums already inside it), a vlen its base's. The file's lower
