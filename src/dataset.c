@@ -399,27 +399,6 @@ int c5_dataset_read(c5_object *ds, const c5_type *mem, const c5_hyperslab *h, vo
     return rc;
 }
 
-/* Virtual datasets: one single-element selection per point. */
-static int vds_points(c5_object *ds, const c5_type *mem, size_t npoints, const uint64_t *coords,
-                      uint8_t *buf, size_t msz)
-{
-    const c5_space *sp = &ds->space;
-    c5_sel sel = {.rank = sp->rank, .nsel = 1};
-    int rc = 0;
-    for (size_t p = 0; p < npoints && !rc; p++) {
-        for (int i = 0; i < sp->rank; i++) {
-            sel.start[i] = coords[p * (size_t)sp->rank + (size_t)i];
-            sel.stride[i] = sel.count[i] = sel.block[i] = 1;
-            if (sel.start[i] >= sp->dims[i])
-                return c5_fail(ds->f, C5_ERANGE, C5_UNDEF, "point %zu outside the dataspace", p);
-        }
-        rc = c5_vds_read(ds, mem, &sel, buf + p * msz, msz);
-    }
-    if (rc && mem)
-        c5_reclaim(mem, buf, npoints);
-    return rc;
-}
-
 int c5_dataset_read_points(c5_object *ds, const c5_type *mem, size_t npoints,
                            const uint64_t *coords, void *buf, size_t cap)
 {
@@ -442,8 +421,14 @@ int c5_dataset_read_points(c5_object *ds, const c5_type *mem, size_t npoints,
     uint8_t *raw;
     if (npoints == 0)
         return 0;
-    if (ds->layout.cls == C5_LAYOUT_VIRTUAL)
-        return vds_points(ds, mem, npoints, coords, buf, msz);
+    if (ds->layout.cls == C5_LAYOUT_VIRTUAL) {
+        for (size_t p = 0; p < npoints; p++)
+            for (int i = 0; i < sp->rank; i++)
+                if (coords[p * (size_t)sp->rank + (size_t)i] >= sp->dims[i])
+                    return c5_fail(ds->f, C5_ERANGE, C5_UNDEF, "point %zu outside the dataspace",
+                                   p);
+        return c5_vds_read_points(ds, mem, npoints, coords, buf, msz);
+    }
     if ((rc = alloc_raw(&s, mem, buf, npoints, &raw)))
         return rc;
     for (size_t p = 0; p < npoints && !rc; p++) {

@@ -76,4 +76,9 @@ uint64_t c5_vds_slices(const c5_vsel *s, uint64_t size);
  * winning where they overlap (libhdf5's view "last available"). */
 int c5_vds_read(c5_object *ds, const c5_type *mem, const c5_sel *sel, uint8_t *buf, size_t msz);
 
+/* The same for npoints points (coords: npoints x rank, inside the extent),
+ * each source opened once per mapping. */
+int c5_vds_read_points(c5_object *ds, const c5_type *mem, size_t npoints, const uint64_t *coords,
+                       uint8_t *buf, size_t msz);
+
 #endif

@@ -51,6 +51,10 @@ typedef struct rd {
     bool vlen;
     span R[C5_MAX_RANK];
     uint64_t rlin[C5_MAX_RANK];  /* C-order weight of each R index */
+    /* point reads instead of R: npts coordinates (rank each); the mapping
+     * being read considers the norder points listed in order */
+    const uint64_t *pts;
+    size_t npts, *order, norder;
 } rd;
 
 static uint64_t span_pos(const span *s, uint64_t j)
@@ -290,6 +294,27 @@ out:
     return rc == C5_ENOMEM ? c5_fail(f, rc, r->ds->addr, "out of memory") : rc;
 }
 
+/* Point reads: each listed point V selects is read on its own. */
+static int map_points(rd *r, const span *V, src *s)
+{
+    unsigned rank = (unsigned)r->ds->space.rank;
+    uint64_t vlin[C5_MAX_RANK];
+    for (unsigned u = rank; u-- > 0;)
+        vlin[u] = u == rank - 1 ? 1 : vlin[u + 1] * V[u + 1].n;
+    int rc = 0;
+    for (size_t q = 0; q < r->norder && !rc; q++) {
+        size_t p = r->order[q];
+        const uint64_t *c = r->pts + p * rank;
+        uint64_t k = 0, j;
+        unsigned u = 0;
+        for (; u < rank && span_idx(&V[u], c[u], &j); u++)
+            k += j * vlin[u];
+        if (u == rank)
+            rc = copy_run(r, s, k, p, 1);
+    }
+    return rc;
+}
+
 /* Open source `dset` in `file`: 1 and *o when found, 0 when the file or
  * dataset is missing (the mapping then reads as fill), < 0 on errors. */
 static int source_open(rd *r, const char *file, const char *dset, c5_file **xf, c5_object **o)
@@ -351,7 +376,7 @@ static int map_read(rd *r, const char *file, const char *dset, const c5_vsel *sx
                 s.total = UINT64_MAX;
     }
     if (any && !rc)
-        rc = map_source(r, V, &s);
+        rc = r->pts ? map_points(r, V, &s) : map_source(r, V, &s);
 done:
     c5_object_close(s.o);
     if (xf != r->f)
@@ -366,6 +391,60 @@ static uint64_t span_count(const span *V, unsigned rank)
         if (c5_mul_ovf(n, V[u].n, &n))
             return UINT64_MAX;
     return n;
+}
+
+typedef struct kp {
+    uint64_t k;   /* printf block of the point */
+    size_t p;
+} kp;
+
+static int cmp_kp(const void *a, const void *b)
+{
+    const kp *x = a, *y = b;
+    return x->k != y->k ? (x->k < y->k ? -1 : 1) : (x->p > y->p) - (x->p < y->p);
+}
+
+/* A printf mapping under point reads: the points sorted by the block (so
+ * the source) they fall in, each source opened once. */
+static int printf_points(rd *r, const char *file, const char *dset, const c5_vsel *sx,
+                         const c5_vsel *vx, span *V, long fsubs, long dsubs)
+{
+    unsigned rank = (unsigned)r->ds->space.rank, d = (unsigned)vx->unlim;
+    span Vd = V[d];
+    kp *v = c5_malloc(r->f, r->npts * sizeof *v);
+    if (!v)
+        return c5_fail(r->f, C5_ENOMEM, r->ds->addr, "out of memory");
+    size_t n = 0, *all = r->order;
+    for (size_t p = 0; p < r->npts; p++) {
+        uint64_t jv;
+        if (span_idx(&Vd, r->pts[p * rank + d], &jv))
+            v[n++] = (kp){jv / Vd.block, p};
+    }
+    qsort(v, n, sizeof *v, cmp_kp);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc;) {
+        size_t e = i;
+        while (e < n && v[e].k == v[i].k)
+            e++;
+        uint64_t k = v[i].k, left = Vd.n - k * Vd.block;
+        span_set(&V[d], Vd.start + k * Vd.stride, Vd.block, Vd.block,
+                 left < Vd.block ? left : Vd.block);
+        for (size_t q = i; q < e; q++)
+            all[q - i] = v[q].p;
+        r->norder = e - i;
+        char *fn = c5_vds_name(r->f, file, fsubs, k), *dn = c5_vds_name(r->f, dset, dsubs, k);
+        rc = fn && dn ? map_read(r, fn, dn, sx, V, span_count(V, rank))
+                      : c5_fail(r->f, C5_ENOMEM, r->ds->addr, "out of memory");
+        c5_free(r->f, fn);
+        c5_free(r->f, dn);
+        i = e;
+    }
+    /* back to every point, in order, for the next mapping */
+    for (size_t p = 0; p < r->npts; p++)
+        all[p] = p;
+    r->norder = r->npts;
+    c5_free(r->f, v);
+    return rc;
 }
 
 static int visit(void *ctx, const char *file, const char *dset, const c5_vsel *sx,
@@ -385,6 +464,8 @@ static int visit(void *ctx, const char *file, const char *dset, const c5_vsel *s
         return rc;
     if (!printf_map)
         return map_read(r, file, dset, sx, V, span_count(V, rank));
+    if (r->pts)
+        return printf_points(r, file, dset, sx, vx, V, fsubs, dsubs);
     /* Block k of V comes from source k: find the blocks R touches. */
     unsigned d = (unsigned)vx->unlim;
     const span *Rd = &r->R[d];
@@ -456,5 +537,39 @@ int c5_vds_read(c5_object *ds, const c5_type *mem, const c5_sel *sel, uint8_t *b
     vds_depth--;
     if (rc && r.vlen)
         c5_reclaim_strided(r.mem, buf, msz, (size_t)sel->nsel);
+    return rc;
+}
+
+int c5_vds_read_points(c5_object *ds, const c5_type *mem, size_t npoints, const uint64_t *coords,
+                       uint8_t *buf, size_t msz)
+{
+    c5_file *f = ds->f;
+    rd r = {.ds = ds, .f = f, .mem = mem ? mem : ds->type, .buf = buf, .msz = msz,
+            .pts = coords, .npts = npoints, .norder = npoints};
+    r.vlen = c5_type_has_vlen(r.mem);
+    if (!mem && r.vlen)
+        return c5_fail(f, C5_EUNSUPPORTED, ds->addr,
+                       "raw read of a virtual dataset holding variable-length data");
+    if (npoints == 0)
+        return 0;
+    int rc = fill_all(&r, npoints);
+    if (rc || ds->space.cls != C5_SPACE_SIMPLE || ds->space.rank == 0)
+        return rc;
+    if (npoints > SIZE_MAX / sizeof *r.order ||
+        !(r.order = c5_malloc(f, npoints * sizeof *r.order)))
+        return c5_fail(f, C5_ENOMEM, ds->addr, "out of memory");
+    for (size_t p = 0; p < npoints; p++)
+        r.order[p] = p;
+    if (vds_depth >= VDS_MAX_DEPTH) {
+        c5_free(f, r.order);
+        return c5_fail(f, C5_ECORRUPT, ds->addr,
+                       "virtual dataset sources nested more than %d deep", VDS_MAX_DEPTH);
+    }
+    vds_depth++;
+    rc = c5_vds_mappings(ds, visit, &r);
+    vds_depth--;
+    c5_free(f, r.order);
+    if (rc && r.vlen)
+        c5_reclaim_strided(r.mem, buf, msz, npoints);
     return rc;
 }
