@@ -86,7 +86,7 @@ FUZZ_SRC := fuzz/walk.c
 .PHONY: all bench deps clean check check-unit check-conformance check-api check-dump check-nolib check-fuzz check-mutate check-write check-dumptext install fuzz fixtures
 all: $(B)/libcfive.a $(B)/libcfive.so $(B)/cfive
 
-$(B)/obj/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h)
+$(B)/obj/%.o: %.c $(wildcard include/*.h src/*.h src/*/*.h tools/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LIBFLAGS) -c $< -o $@
 
@@ -175,6 +175,7 @@ check-dump: $(B)/cfive
 # and HDF5 tools/testfiles file, plus option cases.
 check-dumptext: $(B)/cfive
 	B=$(B) tests/dump_text.sh
+	B=$(B) tests/dump_subset.sh
 
 check-api: $(B)/apitest
 	B=$(B) tests/api_vs_h5py.sh

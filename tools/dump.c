@@ -30,6 +30,10 @@
  * Datasets are streamed in hyperslab slabs of about DUMP_SLAB_BYTES, so
  * memory stays bounded whatever the dataset size.
  *
+ * A -d may carry a subset (-s/-S/-c/-k after it, or PATH[...]; see
+ * tools/dump_subset.c): the text dump and the binary export then hold the
+ * selected elements only, in h5dump's row order.
+ *
  * Failures reproduce h5dump's messages and status: an unopenable file
  * ("h5dump error: unable to open file"), a missing object ("unable to get
  * link info from"), a group or named datatype ("is a hard link"); a soft
@@ -67,7 +71,9 @@ typedef struct dump_args {
     int nfiles;
     c5dump_opts text;    /* everything else (text mode) */
     int no_compact;      /* -C: '[' is part of dataset names */
-    int subset;          /* a -d path carried a "[...]" subset */
+    int last_was_dset;   /* h5dump's flag: -s/-S/-c/-k may follow */
+    int subset_run;      /* the last option was one of -s/-S/-c/-k */
+    c5dump_diag diag;    /* -E */
 } dump_args;
 
 static void usage(FILE *out)
@@ -83,7 +89,14 @@ static void usage(FILE *out)
             "  -p, --properties     Print storage layout, filters and fill value\n"
             "  -B, --superblock     Print the super block\n"
             "  -n, --contents       List the objects (-n 1: with attributes)\n"
-            "  -d P, --dataset=P    Print the dataset P (repeatable)\n"
+            "  -d P, --dataset=P    Print the dataset P (repeatable); P[START;STRIDE;COUNT;BLOCK]\n"
+            "                       prints a subset of it\n"
+            "  -s L, --start=L      Subset of the -d just before: first index per dimension\n"
+            "  -S L, --stride=L     ... step between blocks (default 1)\n"
+            "  -c L, --count=L      ... number of blocks (default 1)\n"
+            "  -k L, --block=L      ... block size (default 1); L: numbers, comma separated\n"
+            "  -C, --no-compact-subset  '[' is part of the -d names that follow\n"
+            "  -E, --enable-error-stack Report rows of a subset that print nothing\n"
             "  -g P, --group=P      Print the group P and all members\n"
             "  -a P, --attribute=P  Print the attribute P (escape '/' in its name as '\\/')\n"
             "  -t P, --datatype=P   Print the named datatype P\n"
@@ -148,11 +161,41 @@ static const optdef *find_long(const char *name, size_t n)
     return NULL;
 }
 
+/* The subset of the last -d (made on first use). */
+static c5dump_subset *last_subset(dump_args *a)
+{
+    c5dump_opts *o = &a->text;
+    int i = o->nsel - 1;
+    if (!o->sel_subset[i]) {
+        o->sel_subset[i] = calloc(1, sizeof *o->sel_subset[i]);
+        if (!o->sel_subset[i])
+            c5dump_oom();
+    }
+    return o->sel_subset[i];
+}
+
 /* Applies one option. Returns 0 to go on, otherwise 1 + the exit status. */
 static int apply_opt(dump_args *a, char c, char *v, const char *spelled)
 {
     c5dump_opts *o = &a->text;
+    /* h5dump reads -s/-S/-c/-k after a -d in one run; whatever follows
+     * the run, they no longer attach to that -d */
+    if (a->subset_run && c != 's' && c != 'S' && c != 'c' && c != 'k') {
+        a->subset_run = 0;
+        a->last_was_dset = 0;
+    }
     switch (c) {
+    case 's': case 'S': case 'c': case 'k': {
+        if (!a->last_was_dset) {
+            fprintf(stderr, "h5dump error: option \"-%c\" can only be used after --dataset option\n",
+                    c);
+            return 2;
+        }
+        int w = c == 's' ? 0 : c == 'S' ? 1 : c == 'c' ? 2 : 3;
+        c5dump_list_parse(&last_subset(a)->l[w], v);
+        a->subset_run = 1;
+        return 0;
+    }
     case 'h':
         usage(stdout);
         return 1;
@@ -167,17 +210,14 @@ static int apply_opt(dump_args *a, char c, char *v, const char *spelled)
             fprintf(stderr, "cfive dump: at most %d objects can be named\n", C5DUMP_MAX_SEL);
             return 2;
         }
-        if (c == 'd' && !a->no_compact) {
-            /* h5dump reads "path[start;stride;count;block]" as a subset
-             * of path (unless -C came before) */
-            char *brace = strrchr(v, '[');
-            if (brace) {
-                *brace = '\0';
-                a->subset = 1;
-            }
-        }
         o->sel_kind[o->nsel] = c;
         o->sel_path[o->nsel++] = v;
+        a->last_was_dset = c == 'd';
+        if (c == 'd' && !a->no_compact && strchr(v, '[')) {
+            /* h5dump reads "path[start;stride;count;block]" as a subset
+             * of path (unless -C came before) */
+            c5dump_subset_compact(last_subset(a), v);
+        }
         if (c == 'd')
             a->dsets[a->ndsets++] = v;
         return 0;
@@ -185,8 +225,11 @@ static int apply_opt(dump_args *a, char c, char *v, const char *spelled)
         if (!v || !v[0])
             goto bad;
         a->outpath = v;
+        a->last_was_dset = 0;
         return 0;
     case 'b':
+        if (a->outpath)
+            a->last_was_dset = 0;
         a->binary = 1;
         a->form = BIN_NATIVE;
         if (v && parse_form(v, &a->form) != 0)
@@ -195,6 +238,7 @@ static int apply_opt(dump_args *a, char c, char *v, const char *spelled)
     case 'H':
         o->header_only = 1;
         o->only_attr = 0;
+        a->last_was_dset = 0;
         return 0;
     case 'A':
         /* "-A 0" keeps the data and drops the attributes */
@@ -204,6 +248,7 @@ static int apply_opt(dump_args *a, char c, char *v, const char *spelled)
         } else {
             o->only_attr = 1;
             o->header_only = 0;
+            a->last_was_dset = 0;
         }
         return 0;
     case 'p':
@@ -211,9 +256,11 @@ static int apply_opt(dump_args *a, char c, char *v, const char *spelled)
         return 0;
     case 'B':
         o->superblock = 1;
+        a->last_was_dset = 0;
         return 0;
     case 'n':
         o->contents = v && atoi(v) > 0 ? 2 : 1;
+        a->last_was_dset = 0;
         return 0;
     case 'y':
         o->noindex = 1;
@@ -226,13 +273,16 @@ static int apply_opt(dump_args *a, char c, char *v, const char *spelled)
             goto bad;
         int w = atoi(v);
         o->width = w > 0 ? w : 65535;
+        a->last_was_dset = 0;
         return 0;
     }
     case 'C':
         a->no_compact = 1;
         return 0;
     case 'E':
-        return 0; /* no effect on what cfive prints */
+        /* only the reports of subset rows are reproduced (c5dump_diag) */
+        a->diag.on = v ? atoi(v) > 0 : 1;
+        return 0;
     default:
         fprintf(stderr, "cfive dump: option '%s' is not supported\n", spelled);
         return 2;
@@ -543,11 +593,74 @@ static int export_data(const exporter *x, const c5_space *sp)
     return rc;
 }
 
+/* Where a binary export goes, and what of the dataset. */
+typedef struct bin_target {
+    bin_form form;
+    FILE *out;
+    const char *outpath;
+    const c5dump_subset *ss; /* the -d subset (checked), or NULL */
+    c5dump_diag *diag;
+} bin_target;
+
+/* Streams a subset in h5dump's row order (see tools/dump_subset.c). A row
+ * that cannot be read ends its print call silently, as in h5dump. */
+static int export_subset(const exporter *x, const c5_space *sp, const bin_target *tg)
+{
+    if (sp->cls == C5_SPACE_NULL || x->esz == 0)
+        return 0;
+    c5dump_rows it;
+    char msg[256];
+    if (c5dump_rows_init(&it, tg->ss, sp, msg, sizeof msg) != 0) {
+        fprintf(stderr, "cfive dump: dataset \"%s\": %s", x->path, msg);
+        return -1;
+    }
+    uint64_t max = DUMP_SLAB_BYTES / x->esz;
+    if (max < 1)
+        max = 1;
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    int ev, rc = 0;
+    while (rc == 0 && (ev = c5dump_rows_next(&it)) != C5DUMP_ROW_END) {
+        if (ev != C5DUMP_ROW_DATA) {
+            c5dump_diag_event(tg->diag, ev, it.mult);
+            continue;
+        }
+        c5dump_pieces pc;
+        c5dump_pieces_init(&pc, &it, max);
+        c5_hyperslab h;
+        uint64_t n;
+        while (rc == 0 && c5dump_pieces_next(&pc, &h, &n)) {
+            size_t bytes = (size_t)n * x->esz; /* n * esz <= DUMP_SLAB_BYTES */
+            if (bytes > cap) {
+                uint8_t *nb = realloc(buf, bytes);
+                if (!nb) {
+                    fprintf(stderr, "cfive dump: out of memory\n");
+                    rc = -1;
+                    break;
+                }
+                buf = nb;
+                cap = bytes;
+            }
+            if (c5_dataset_read(x->ds, x->mem, &h, buf, bytes) != 0) {
+                c5dump_rows_fail(&it);
+                c5dump_diag_event(tg->diag, C5DUMP_ROW_READFAIL, 1);
+                break;
+            }
+            if (x->swap)
+                swap_fields(x->ftype, buf, (size_t)n, x->esz, x->want, 0);
+            rc = write_out(x, buf, bytes);
+        }
+    }
+    free(buf);
+    return rc;
+}
+
 /* Sets up the conversion for one dataset and writes its elements. */
 static int export_dataset(c5_object *ds, const char *path, const c5_type *ft, const c5_space *sp,
-                          bin_form form, FILE *out, const char *outpath)
+                          const bin_target *tg)
 {
-    exporter x = {ds, ft, NULL, 0, C5_ORDER_LE, c5_type_size(ft), out, outpath, path};
+    bin_form form = tg->form;
+    exporter x = {ds, ft, NULL, 0, C5_ORDER_LE, c5_type_size(ft), tg->out, tg->outpath, path};
     const char *why = unexportable(ft, 0);
     if (why) {
         fprintf(stderr, "cfive dump: dataset \"%s\": binary export of %s is not supported\n",
@@ -555,7 +668,7 @@ static int export_dataset(c5_object *ds, const char *path, const c5_type *ft, co
         return -1;
     }
     if (form == BIN_FILE)
-        return export_data(&x, sp);
+        return tg->ss ? export_subset(&x, sp, tg) : export_data(&x, sp);
     x.want = form == BIN_LE ? C5_ORDER_LE : form == BIN_BE ? C5_ORDER_BE : host_order();
     c5_type *mem = NULL;
     c5_typeclass cls = c5_type_class(ft);
@@ -573,7 +686,7 @@ static int export_dataset(c5_object *ds, const char *path, const c5_type *ft, co
         return -1;
     }
     x.mem = mem;
-    rc = export_data(&x, sp);
+    rc = tg->ss ? export_subset(&x, sp, tg) : export_data(&x, sp);
     c5_type_close(mem);
     return rc;
 }
@@ -599,8 +712,10 @@ static int copy_link(void *ud, const c5_link *l)
 
 /* Dumps one -d argument. Returns 0, or 1 for an error h5dump also counts. */
 static int dump_one(c5_file *f, c5_object *root, c5dump_bhead *bh, const char *path,
-                    bin_form form, FILE *out, const char *outpath)
+                    c5dump_subset *ss, dump_args *a, FILE *out)
 {
+    bin_form form = a->form;
+    const char *outpath = a->outpath;
     link_copy lk = {0, 0, NULL, NULL};
     /* "/" has no link; h5dump resolves it like any dataset path. */
     int is_root = strspn(path, "/") == strlen(path);
@@ -617,17 +732,42 @@ static int dump_one(c5_file *f, c5_object *root, c5dump_bhead *bh, const char *p
         rc = c5_dataset_space(&sp, ds);
         if (rc == 0)
             rc = c5_object_type(&ft, ds);
+        char msg[320];
+        int nd = sp.cls == C5_SPACE_SIMPLE ? sp.rank : 0, chk = 0;
+        if (rc == 0 && ss)
+            chk = c5dump_subset_prepare(ss, ds, 1, msg, sizeof msg);
         if (rc) {
             fprintf(stderr, "cfive dump: dataset \"%s\": %s\n", path,
                     errtext(c5_object_file(ds), rc));
             status = 1;
+        } else if (chk) {
+            fflush(stdout);
+            fprintf(stderr, chk == -1 ? "h5dump error: %s%s" : "cfive dump: dataset \"%s\": %s",
+                    chk == -1 ? "" : path, msg);
+            status = 1;
         } else {
             c5dump_bhead_print(bh, ds, path, ft, &sp);
-            fputs("   DATA {\n", stdout);
+            const char *ind = "   ";
+            if (ss) {
+                c5sb b = {0};
+                fputs("   SUBSET {\n", stdout);
+                for (int w = 0; w < 4; w++) {
+                    c5sb_reset(&b);
+                    c5dump_subset_text(&b, ss, w, nd);
+                    printf("      %s\n", b.p);
+                }
+                free(b.p);
+                ind = "      ";
+            }
+            printf("%sDATA {\n", ind);
             fflush(stdout);
-            if (export_dataset(ds, path, ft, &sp, form, out, outpath) != 0)
+            bin_target tg = {form, out, outpath, ss, &a->diag};
+            if (export_dataset(ds, path, ft, &sp, &tg) != 0)
                 status = 1;
-            fputs("   }\n}\n", stdout);
+            printf("%s}\n", ind);
+            if (ss)
+                fputs("   }\n", stdout);
+            fputs("}\n", stdout);
         }
         c5_type_close(ft);
     } else if (lk.type == C5_LINK_SOFT) {
@@ -648,79 +788,82 @@ static int dump_one(c5_file *f, c5_object *root, c5dump_bhead *bh, const char *p
     return status;
 }
 
-int c5tool_dump(int argc, char **argv)
+/* Text dump of every file, or the binary export; returns the exit status. */
+static int run(dump_args *a)
 {
-    dump_args a = {0};
-    int st = parse_args(argc, argv, &a);
-    if (st) {
-        free(a.dsets);
-        return st - 1;
-    }
-    if (!a.binary) {
-        if (a.subset && !a.text.header_only && !(a.text.only_attr > 0) && !a.text.contents) {
-            fprintf(stderr, "cfive dump: dataset subsets (\"PATH[...]\") are not supported\n");
-            free(a.dsets);
-            return 1;
-        }
-        if (a.outpath) {
+    if (!a->binary) {
+        if (a->outpath) {
             fprintf(stderr, "cfive dump: -o is only supported with -b\n");
-            free(a.dsets);
             return 1;
         }
         /* h5dump dumps each file in turn and stops at one that does not
          * open. */
         int status = 0;
-        for (int i = 0; i < a.nfiles; i++) {
+        for (int i = 0; i < a->nfiles; i++) {
             c5_file *probe = NULL;
-            int opens = c5_file_open(&probe, a.files[i], NULL) == 0;
+            int opens = c5_file_open(&probe, a->files[i], NULL) == 0;
             c5_file_close(probe);
-            a.text.file = a.files[i];
-            status |= c5dump_text(&a.text);
+            a->text.file = a->files[i];
+            status |= c5dump_text(&a->text);
             if (!opens)
                 break;
         }
-        free(a.dsets);
         return status;
     }
-    if (!a.outpath) {
+    if (!a->outpath) {
         fprintf(stderr, "h5dump error: binary output requires a file name, use -o <filename>\n");
-        free(a.dsets);
         return 1;
     }
-    if (a.ndsets == 0) {
+    if (a->ndsets == 0) {
         fprintf(stderr, "cfive dump: name the datasets to export with -d\n");
-        free(a.dsets);
         return 1;
     }
     /* h5dump creates (truncates) the output before it opens the input. */
-    FILE *out = fopen(a.outpath, "wb");
+    FILE *out = fopen(a->outpath, "wb");
     if (!out) {
-        fprintf(stderr, "h5dump error: unable to open output file \"%s\"\n", a.outpath);
-        free(a.dsets);
+        fprintf(stderr, "h5dump error: unable to open output file \"%s\"\n", a->outpath);
         return 1;
     }
     c5_file *f = NULL;
     c5_object *root = NULL;
-    if (c5_file_open(&f, a.file, NULL) != 0 || c5_object_open(&root, f, "/") != 0) {
-        fprintf(stderr, "h5dump error: unable to open file \"%s\"\n", a.file);
+    if (c5_file_open(&f, a->file, NULL) != 0 || c5_object_open(&root, f, "/") != 0) {
+        fprintf(stderr, "h5dump error: unable to open file \"%s\"\n", a->file);
         c5_file_close(f);
         fclose(out);
-        free(a.dsets);
         return 1;
     }
     int status = 0;
     c5dump_bhead *bh = c5dump_bhead_open(f);
-    printf("HDF5 \"%s\" {\n", a.file);
-    for (size_t i = 0; i < a.ndsets; i++)
-        status |= dump_one(f, root, bh, a.dsets[i], a.form, out, a.outpath);
+    printf("HDF5 \"%s\" {\n", a->file);
+    const c5dump_opts *o = &a->text;
+    for (int i = 0; i < o->nsel; i++)
+        if (o->sel_kind[i] == 'd')
+            status |= dump_one(f, root, bh, o->sel_path[i], o->sel_subset[i], a, out);
     printf("}\n");
     c5dump_bhead_close(bh);
     if (fclose(out) != 0) {
-        fprintf(stderr, "cfive dump: %s: %s\n", a.outpath, strerror(errno));
+        fprintf(stderr, "cfive dump: %s: %s\n", a->outpath, strerror(errno));
         status = 1;
     }
     c5_object_close(root);
     c5_file_close(f);
+    return status;
+}
+
+int c5tool_dump(int argc, char **argv)
+{
+    dump_args a = {0};
+    int status = parse_args(argc, argv, &a);
+    if (status) {
+        status--;
+    } else {
+        a.text.diag = &a.diag;
+        status = run(&a);
+        /* h5dump prints its own error stack when it exits (-E) */
+        c5dump_diag_print(&a.diag);
+    }
+    for (int i = 0; i < a.text.nsel; i++)
+        free(a.text.sel_subset[i]);
     free(a.dsets);
     return status;
 }

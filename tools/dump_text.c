@@ -55,7 +55,9 @@
  * -H, -A (only_attr == -1 stands for "-A 0": no attributes), -n (contents
  * 1, or 2 for "-n 1": with attributes), -B, -p (through dump_props.c), -w
  * (65535 for -w 0), and the selections -d/-g/-a/-t plus 'l' (-l, soft
- * links), with h5dump's error texts and exit status 1.
+ * links), with h5dump's error texts and exit status 1. A -d with a subset
+ * is checked as handle_datasets checks it (tools/dump_subset.c) before
+ * anything of the dataset prints.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -170,8 +172,10 @@ static void pline(c5dump_ctx *x, int u, const char *fmt, ...)
         vsnprintf(s, (size_t)n + 1, fmt, ap);
         va_end(ap);
     }
-    /* h5dump counts one indentation level more than it prints */
-    if ((size_t)(u + 1) * 3 + (size_t)n + 1 > (size_t)x->width) {
+    /* h5dump counts one indentation level more than it prints, and
+     * nothing at all at the outermost level (its indentation string is
+     * never formatted there): a line at u 0 is never preceded so */
+    if (u > 0 && (size_t)(u + 1) * 3 + (size_t)n + 1 > (size_t)x->width) {
         c5dump_indent(x, u);
         fputc('\n', x->out);
     }
@@ -999,7 +1003,7 @@ static void dump_attr(dstate *st, c5_object *o, const char *name, int u)
             c5_file *old_f = x->f;
             x->f = c5_object_file(o);
             fflush(x->out);
-            c5dump_data(x, NULL, a, u + 1);
+            c5dump_data(x, NULL, a, u + 1, NULL);
             x->f = old_f;
             if (leaks_level(t))
                 close_u = u + 1;
@@ -1087,8 +1091,10 @@ static void dump_unnamed_types(dstate *st, int u)
     }
 }
 
-/* dump_dataset. The type and space have been checked to decode. */
-static void dump_dataset(dstate *st, c5_object *ds, const char *name, int u)
+/* dump_dataset. The type and space have been checked to decode; ss is the
+ * subset of a -d (checked) or NULL. */
+static void dump_dataset(dstate *st, c5_object *ds, const char *name, int u,
+                         const c5dump_subset *ss)
 {
     c5dump_ctx *x = st->x;
     c5_type *t = NULL;
@@ -1109,7 +1115,7 @@ static void dump_dataset(dstate *st, c5_object *ds, const char *name, int u)
             } else {
                 fflush(x->out);
                 /* it sets x->status itself when h5dump would fail */
-                c5dump_data(x, ds, NULL, u + 1);
+                c5dump_data(x, ds, NULL, u + 1, ss);
                 if (leaks_level(t))
                     close_u = u + 1;
             }
@@ -1199,7 +1205,7 @@ static int walk_dataset(dstate *st, c5_object *ds, const char *name, int u)
         }
         e->displayed = 1;
     }
-    dump_dataset(st, ds, name, u);
+    dump_dataset(st, ds, name, u, NULL);
     return 0;
 }
 
@@ -1218,9 +1224,26 @@ static int walk_named_type(dstate *st, c5_object *o, const char *name, int u)
 
 /* handle_datasets for an object already open: a dataset named on the
  * command line (u 0) or reached through an external link. */
-static void handle_dataset_obj(dstate *st, c5_object *ds, const char *name, int u)
+static void handle_dataset_obj(dstate *st, c5_object *ds, const char *name, int u,
+                               c5dump_subset *ss)
 {
     c5dump_ctx *x = st->x;
+    if (ss) {
+        /* h5dump checks the subset before anything of the dataset prints */
+        char msg[320];
+        int rc = c5dump_subset_prepare(ss, ds, st->display_data, msg, sizeof msg);
+        if (rc == -1) {
+            errmsg(x, "%s", msg);
+            x->status = 1;
+            return;
+        }
+        if (rc) {
+            fflush(x->out);
+            fprintf(stderr, "cfive dump: dataset \"%s\": %s", name, msg);
+            x->status = 1;
+            return;
+        }
+    }
     if (obj_refcount(ds) > 1 || st->hit_elink) {
         tabent *e = st->cur ? tab_find(&st->cur->dsets, c5_object_addr(ds)) : NULL;
         if (!e) {
@@ -1235,7 +1258,7 @@ static void handle_dataset_obj(dstate *st, c5_object *ds, const char *name, int 
         }
         e->displayed = 1;
     }
-    dump_dataset(st, ds, name, u);
+    dump_dataset(st, ds, name, u, ss);
 }
 
 /* dump_extlink: dumps the target of external link `linkname` of g (the
@@ -1261,7 +1284,7 @@ static void dump_extlink(dstate *st, c5_object *g, const char *linkname, const c
             break;
         case C5_OBJ_DATASET:
             if (dataset_opens(o))
-                handle_dataset_obj(st, o, objname, u + 2);
+                handle_dataset_obj(st, o, objname, u + 2, NULL);
             break;
         case C5_OBJ_DATATYPE: {
             c5_type *t = NULL;
@@ -1518,7 +1541,7 @@ static void handle_links(dstate *st, c5_file *f, const char *path)
     free(p);
 }
 
-static void handle_dataset(dstate *st, c5_file *f, const char *path)
+static void handle_dataset(dstate *st, c5_file *f, const char *path, c5dump_subset *ss)
 {
     c5_object *o = NULL;
     if (open_path(&o, f, path) != 0 || c5_object_kind(o) != C5_OBJ_DATASET || !dataset_opens(o)) {
@@ -1526,7 +1549,7 @@ static void handle_dataset(dstate *st, c5_file *f, const char *path)
         handle_links(st, f, path);
         return;
     }
-    handle_dataset_obj(st, o, path, 0);
+    handle_dataset_obj(st, o, path, 0, ss);
     c5_object_close(o);
 }
 
@@ -1686,7 +1709,7 @@ int c5dump_text(const c5dump_opts *o)
             for (int i = 0; i < o->nsel; i++) {
                 const char *p = o->sel_path[i];
                 switch (o->sel_kind[i]) {
-                case 'd': handle_dataset(&st, f, p); break;
+                case 'd': handle_dataset(&st, f, p, o->sel_subset[i]); break;
                 case 'g': handle_group(&st, f, p); break;
                 case 'a': handle_attribute(&st, f, p); break;
                 case 't': handle_datatype(&st, f, p); break;
