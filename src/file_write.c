@@ -548,8 +548,15 @@ static int write_header(c5_file *f, c5_wobj *o, const hmsg *m, size_t n)
 {
     size_t cap = (size_t)o->chunk0_size;
     size_t total = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        /* the size field has 16 bits (v1: after padding to 8): refuse
+         * rather than write a header that cannot be parsed */
+        if (m[i].size > (o->version == 1 ? 65528u : 65535u))
+            return c5_fail(f, C5_ELIMIT, o->addr,
+                           "object header message of type %u has %zu bytes (at most %u)",
+                           (unsigned)m[i].type, m[i].size, o->version == 1 ? 65528u : 65535u);
         total += msg_len(o, m[i].size);
+    }
     size_t contlen = msg_len(o, (size_t)f->osz + f->lsz);
     size_t split = n; /* messages [0, split) go to chunk 0 */
     size_t used = 0;
@@ -739,35 +746,44 @@ static int group_flush(c5_file *f, c5_wobj *o)
         return rc;
     }
     /* link messages: compact up to max_compact links, dense above (only
-     * where the header can say so: v2 headers or link-info groups) */
-    if (o->gstyle == C5_GSTYLE_COMPACT && n > 8)
+     * where the header can say so: v2 headers or link-info groups). A
+     * link message too large for an object header message (its size
+     * field has 16 bits; v1 headers also pad it to 8) forces dense
+     * storage, as in libhdf5 (H5G_obj_insert, H5G__obj_remove_update). */
+    uint8_t **bufs = NULL;
+    size_t *lens = NULL;
+    int big = 0;
+    if ((rc = encode_links(f, o, &bufs, &lens))) {
+        free_bufs(f, bufs, lens, n);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (lens[i] > (o->version == 1 ? 65528u : 65535u))
+            big = 1;
+    if (o->gstyle == C5_GSTYLE_COMPACT && (n > 8 || big))
         o->gstyle = C5_GSTYLE_DENSE;
-    else if (o->gstyle == C5_GSTYLE_DENSE && n < 6)
+    else if (o->gstyle == C5_GSTYLE_DENSE && n < 6 && !big)
         o->gstyle = C5_GSTYLE_COMPACT;
     c5_linfo li = {o->track_corder, o->index_corder, C5_UNDEF, C5_UNDEF, C5_UNDEF};
     if (o->gstyle == C5_GSTYLE_DENSE) {
-        uint8_t **bufs;
-        size_t *lens;
-        if (!(rc = encode_links(f, o, &bufs, &lens))) {
-            c5_dense_rec *r = c5_calloc(f, n, sizeof *r);
-            if (!r)
-                rc = c5_fail(f, C5_ENOMEM, o->addr, "out of memory");
-            for (size_t i = 0; !rc && i < n; i++) {
-                const c5_linkrec *l = (c5_linkrec *)o->links.v + i;
-                r[i].name = l->name;
-                r[i].msg = bufs[i];
-                r[i].len = lens[i];
-                r[i].corder = l->corder;
-            }
-            if (!rc)
-                rc = c5_dense_links_write(f, r, n, o->index_corder, &li.fheap, &li.name_bt2,
-                                          &li.corder_bt2);
-            c5_free(f, r);
+        c5_dense_rec *r = c5_calloc(f, n, sizeof *r);
+        if (!r)
+            rc = c5_fail(f, C5_ENOMEM, o->addr, "out of memory");
+        for (size_t i = 0; !rc && i < n; i++) {
+            const c5_linkrec *l = (c5_linkrec *)o->links.v + i;
+            r[i].name = l->name;
+            r[i].msg = bufs[i];
+            r[i].len = lens[i];
+            r[i].corder = l->corder;
         }
-        free_bufs(f, bufs, lens, n);
-        if (rc)
-            return rc;
+        if (!rc)
+            rc = c5_dense_links_write(f, r, n, o->index_corder, &li.fheap, &li.name_bt2,
+                                      &li.corder_bt2);
+        c5_free(f, r);
     }
+    free_bufs(f, bufs, lens, n);
+    if (rc)
+        return rc;
     c5_wr w;
     c5_wr_init(&w, f);
     c5_linfo_encode_v(&w, &li, o->next_corder);
@@ -784,7 +800,7 @@ static int attrs_flush(c5_file *f, c5_wobj *o)
     size_t n = o->attrs.n;
     int big = 0; /* a message over 64 KiB fits only dense storage */
     for (size_t i = 0; i < n; i++)
-        if (((c5_wattr *)o->attrs.v)[i].size > 65535)
+        if (((c5_wattr *)o->attrs.v)[i].size > (o->version == 1 ? 65528u : 65535u))
             big = 1;
     if (big && o->version == 1) {
         /* Only a version 2 header can point at dense attribute storage
