@@ -1,11 +1,13 @@
 /* cfive dump in text form (h5dump without -b): the pieces shared by
  * tools/dump.c (options, -b export), tools/dump_text.c (walking the file:
- * groups, datasets, named datatypes, attributes, links, datatypes and
- * dataspaces), tools/dump_data.c (DATA blocks: every value format and
- * h5dump's line wrapping), tools/dump_refs.c (what references point at),
- * tools/dump_subset.c (dataset subsets: -s/-S/-c/-k, PATH[...]) and
- * tools/dump_props.c (-p storage properties, -B superblock). The goal is
- * byte-identical output to h5dump 1.10.8. */
+ * groups, datasets, named datatypes, attributes, links; with
+ * tools/dump_type.c for datatypes and dataspaces and tools/dump_walk.c for
+ * the objects seen before, sharing tools/dump_text.h), tools/dump_data.c
+ * (DATA blocks: every value format and h5dump's line wrapping),
+ * tools/dump_refs.c (what references point at), tools/dump_subset.c
+ * (dataset subsets: -s/-S/-c/-k, PATH[...]) and tools/dump_props.c (-p
+ * storage properties, -B superblock). The goal is byte-identical output
+ * to h5dump 1.10.8. */
 #ifndef CFIVE_DUMP_H
 #define CFIVE_DUMP_H
 
@@ -40,13 +42,13 @@ typedef struct c5dump_ctx {
     c5_file *f;
     int width;            /* effective line width */
     int status;           /* exit status so far (h5dump: 0, or 1 after an error) */
-    void *seen;           /* visited objects for HARDLINK (dump_text.c) */
+    void *seen;           /* visited objects for HARDLINK (dump_text.h: dstate) */
 } c5dump_ctx;
 
 /* dump_text.c: the whole text dump; returns the exit status. */
 int c5dump_text(const c5dump_opts *o);
 
-/* dump_text.c: a datatype as h5dump prints it after "DATATYPE " (or
+/* dump_type.c: a datatype as h5dump prints it after "DATATYPE " (or
  * nested inside compound/array/vlen blocks) at indent level `indent`
  * (3 spaces each). Named types print as their path. */
 void c5dump_type(c5dump_ctx *x, const c5_type *t, int indent);
