@@ -83,11 +83,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tools.h"
+#include "repack.h"
 #include "ref2.h" /* revised references: no public API yet */
 
-/* Memory for one slab of dataset data (memory form). */
-#define RP_SLAB_BYTES ((size_t)64 << 20)
 /* Target bytes of a chunk made up for a dataset that gets filters. */
 #define RP_CHUNK_BYTES ((uint64_t)1 << 20)
 /* Largest data h5repack converts to compact layout (64 KiB less room for
@@ -98,87 +96,7 @@
 /* Nesting bound for datatype walks. */
 #define RP_MAX_TYPE_DEPTH 64
 
-/* ---- options ------------------------------------------------------------ */
-
-/* One -f or -l option. */
-typedef struct rp_spec {
-    char **objs;        /* object paths without leading '/'; NULL: all */
-    size_t nobjs;
-    int is_layout;
-    /* -f */
-    int none;           /* NONE: remove all filters */
-    c5_filter filt;
-    /* -l */
-    int storage;        /* C5_STORAGE_CHUNKED / CONTIGUOUS / COMPACT */
-    int rank;
-    uint64_t chunk[C5_MAX_RANK];
-} rp_spec;
-
-/* How a new dataset was created: pass 2 shapes its slabs by it (asking
- * the new file instead would flush it once per dataset). */
-typedef struct rp_dsinfo {
-    int chunked;
-    int chunk_rank;
-    uint64_t chunk[C5_MAX_RANK];
-    uint8_t *fill;      /* fill value bytes, or NULL: zeros */
-} rp_dsinfo;
-
-/* One object of the new file and where it came from. */
-typedef struct rp_entry {
-    uint64_t src;       /* header address in IN: the object's identity */
-    c5_objkind kind;
-    c5_object *obj;     /* the new object, open until the end */
-    char *path;         /* the path it was created at (for messages) */
-    rp_dsinfo *ds;      /* datasets: how they were created */
-} rp_entry;
-
-/* A link of a source group, copied out of the iteration callback. */
-typedef struct rp_link {
-    char *name;
-    int type;
-    uint64_t addr;
-    char *target, *target_file;
-    size_t udlen; /* user-defined links: bytes of the value at target */
-} rp_link;
-
-typedef struct rp_links {
-    rp_link *v;
-    size_t n, cap;
-    int oom;
-} rp_links;
-
-typedef struct repack {
-    const char *in, *out;
-    int latest, verbose;
-    uint64_t min_comp;
-    size_t slab_bytes;
-    rp_spec *specs;
-    size_t nspecs;
-    c5_file *src, *dst;
-    rp_entry *ents;
-    size_t nents, cap;
-    size_t *slots;      /* open addressing by source address: index + 1 */
-    size_t nslots;
-    unsigned long anon_seq;
-    int created;        /* OUT was created (removed again on failure) */
-} repack;
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: cfive repack [--latest] [-f FILT]... [-l LAYT]... [-m M] [-v] IN OUT\n"
-            "  -L, --latest        write the latest format (default: compatible)\n"
-            "  -f FILT, --filter=FILT  [OBJ,...:]GZIP=N | SZIP=N,EC|NN | SHUF | FLET |\n"
-            "                      NBIT | SOFF=N,IN|DS | LZF | UD=ID,FLAG,NCD,V1[,...] | NONE\n"
-            "  -l LAYT, --layout=LAYT  [OBJ,...:]CHUNK=AxB... | CONTI | COMPA\n"
-            "  -m M, --minimum=M   do not filter datasets smaller than M bytes\n"
-            "  -v, --verbose       name each object as it is copied\n"
-            "  --slab=BYTES        memory for one slab of data (default 64 MiB)\n"
-            "Copies every group, dataset, committed datatype, attribute and link of IN\n"
-            "to the new file OUT, keeping shared objects shared and references valid.\n");
-}
-
-static void *xcalloc(size_t n, size_t size)
+void *rp_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) {
@@ -230,274 +148,6 @@ static void warn(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* ---- -f / -l parsing ------------------------------------------------------ */
-
-static int parse_u64(const char *s, const char *end, uint64_t *out)
-{
-    if (s == end)
-        return -1;
-    uint64_t v = 0;
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* Splits params "a,b,c" into at most max uint values; words (EC, NN, IN,
- * DS) are returned through *word when word != NULL. Returns the count. */
-static int split_params(const char *p, uint64_t *vals, int max, char words[][4], int nwords)
-{
-    int n = 0;
-    while (p && *p) {
-        const char *e = strchr(p, ',');
-        if (!e)
-            e = p + strlen(p);
-        if (n >= max)
-            return -1;
-        if (parse_u64(p, e, &vals[n]) != 0) {
-            if (n >= nwords || e - p > 3 || e == p)
-                return -1;
-            memcpy(words[n], p, (size_t)(e - p));
-            words[n][e - p] = '\0';
-            vals[n] = UINT64_MAX;
-        } else if (n < nwords) {
-            words[n][0] = '\0';
-        }
-        n++;
-        p = *e ? e + 1 : e;
-    }
-    return n;
-}
-
-static int parse_filter(const char *name, const char *params, rp_spec *s)
-{
-    uint64_t v[C5_MAX_CD + 3];
-    char w[4][4] = {{0}};
-    int n = params ? split_params(params, v, C5_MAX_CD + 3, w, 4) : 0;
-    c5_filter *f = &s->filt;
-    memset(f, 0, sizeof *f);
-    f->flags = 1; /* libhdf5 appends its own filters as optional, except fletcher32 */
-    if (n < 0)
-        return -1;
-    if (strcmp(name, "GZIP") == 0) {
-        if (n != 1 || v[0] < 1 || v[0] > 9)
-            return -1;
-        f->id = C5_FILTER_DEFLATE;
-        f->ncd = 1;
-        f->cd[0] = (unsigned)v[0];
-    } else if (strcmp(name, "SZIP") == 0) {
-        /* cd: options mask (EC 4, NN 32), pixels per block; the library
-         * adds bits per pixel and pixels per scanline for the type. */
-        if (n != 2 || v[0] < 2 || v[0] > 32 || v[0] % 2 ||
-            (strcmp(w[1], "EC") != 0 && strcmp(w[1], "NN") != 0))
-            return -1;
-        f->id = C5_FILTER_SZIP;
-        f->ncd = 2;
-        f->cd[0] = strcmp(w[1], "EC") == 0 ? 4u : 32u;
-        f->cd[1] = (unsigned)v[0];
-    } else if (strcmp(name, "SHUF") == 0 || strcmp(name, "FLET") == 0 ||
-               strcmp(name, "NBIT") == 0 || strcmp(name, "LZF") == 0 ||
-               strcmp(name, "NONE") == 0) {
-        if (n != 0)
-            return -1;
-        if (strcmp(name, "NONE") == 0)
-            s->none = 1;
-        f->id = name[0] == 'S' ? C5_FILTER_SHUFFLE
-                : name[0] == 'F' ? C5_FILTER_FLETCHER32
-                : name[0] == 'N' && name[1] == 'B' ? C5_FILTER_NBIT
-                : name[0] == 'L' ? C5_FILTER_LZF : 0;
-        if (f->id == C5_FILTER_FLETCHER32)
-            f->flags = 0;
-    } else if (strcmp(name, "SOFF") == 0) {
-        /* cd: scale type (IN: 2 integer, DS: 0 float D-scaling), factor;
-         * the library completes the parameters for the type. */
-        if (n != 2 || v[0] > INT32_MAX || (strcmp(w[1], "IN") != 0 && strcmp(w[1], "DS") != 0))
-            return -1;
-        f->id = C5_FILTER_SCALEOFFSET;
-        f->ncd = 2;
-        f->cd[0] = strcmp(w[1], "IN") == 0 ? 2u : 0u;
-        f->cd[1] = (unsigned)v[0];
-    } else if (strcmp(name, "UD") == 0) {
-        if (n < 3 || v[0] == UINT64_MAX || v[0] > 65535 || v[1] > 1 || v[2] > C5_MAX_CD ||
-            (uint64_t)n != 3 + v[2])
-            return -1;
-        f->id = (unsigned)v[0];
-        f->flags = (unsigned)v[1];
-        f->ncd = (size_t)v[2];
-        for (size_t i = 0; i < f->ncd; i++) {
-            if (v[3 + i] > UINT32_MAX)
-                return -1;
-            f->cd[i] = (unsigned)v[3 + i];
-        }
-    } else {
-        return -1;
-    }
-    return 0;
-}
-
-static int parse_layout(const char *name, const char *params, rp_spec *s)
-{
-    if (strcmp(name, "CONTI") == 0 || strcmp(name, "COMPA") == 0) {
-        if (params)
-            return -1;
-        s->storage = name[1] == 'O' && name[2] == 'N' ? C5_STORAGE_CONTIGUOUS : C5_STORAGE_COMPACT;
-        return 0;
-    }
-    if (strcmp(name, "CHUNK") != 0 || !params || !*params)
-        return -1;
-    s->storage = C5_STORAGE_CHUNKED;
-    const char *p = params;
-    while (*p) {
-        const char *e = strchr(p, 'x');
-        if (!e)
-            e = p + strlen(p);
-        if (s->rank >= C5_MAX_RANK || parse_u64(p, e, &s->chunk[s->rank]) != 0 ||
-            s->chunk[s->rank] == 0 || s->chunk[s->rank] > UINT32_MAX)
-            return -1;
-        s->rank++;
-        if (!*e)
-            break;
-        p = e + 1;
-        if (!*p)
-            return -1;
-    }
-    return 0;
-}
-
-/* "[obj,obj:]NAME[=params]". Object names may hold ':' themselves, so the
- * last ':' separates the list (filter and layout words never hold one). */
-static int parse_spec(const char *arg, int is_layout, rp_spec *s)
-{
-    memset(s, 0, sizeof *s);
-    s->is_layout = is_layout;
-    const char *colon = strrchr(arg, ':');
-    const char *what = colon ? colon + 1 : arg;
-    if (colon) {
-        size_t nobj = 1;
-        for (const char *p = arg; p < colon; p++)
-            nobj += *p == ',';
-        s->objs = xcalloc(nobj, sizeof *s->objs);
-        const char *p = arg;
-        while (p < colon) {
-            const char *e = memchr(p, ',', (size_t)(colon - p));
-            if (!e)
-                e = colon;
-            while (p < e && *p == '/')
-                p++;
-            if (e > p) {
-                char *o = xcalloc((size_t)(e - p) + 1, 1);
-                memcpy(o, p, (size_t)(e - p));
-                s->objs[s->nobjs++] = o;
-            }
-            p = e + 1;
-        }
-        if (s->nobjs == 0)
-            return -1;
-    }
-    char name[16];
-    const char *eq = strchr(what, '=');
-    size_t nl = eq ? (size_t)(eq - what) : strlen(what);
-    if (nl == 0 || nl >= sizeof name)
-        return -1;
-    memcpy(name, what, nl);
-    name[nl] = '\0';
-    for (char *c = name; *c; c++)
-        if (*c >= 'a' && *c <= 'z')
-            *c = (char)(*c - 'a' + 'A');
-    const char *params = eq ? eq + 1 : NULL;
-    return is_layout ? parse_layout(name, params, s) : parse_filter(name, params, s);
-}
-
-static void free_specs(repack *r)
-{
-    for (size_t i = 0; i < r->nspecs; i++) {
-        for (size_t j = 0; j < r->specs[i].nobjs; j++)
-            free(r->specs[i].objs[j]);
-        free(r->specs[i].objs);
-    }
-    free(r->specs);
-}
-
-/* Value of an option: "-fV", "-f V", "--filter=V", "--filter V". */
-static const char *opt_value(int argc, char **argv, int *i, size_t optlen)
-{
-    const char *a = argv[*i];
-    if (a[optlen] == '=')
-        return a + optlen + 1;
-    if (a[optlen])
-        return a + optlen;
-    if (*i + 1 < argc) {
-        (*i)++;
-        return argv[*i];
-    }
-    return NULL;
-}
-
-/* Returns 0 to go on, otherwise 1 + the exit status. */
-static int parse_args(int argc, char **argv, repack *r)
-{
-    r->specs = xcalloc((size_t)argc, sizeof *r->specs);
-    r->slab_bytes = RP_SLAB_BYTES;
-    int i;
-    for (i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (strcmp(s, "--") == 0) {
-            i++;
-            break;
-        }
-        if (s[0] != '-' || s[1] == '\0')
-            break;
-        if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-            usage(stdout);
-            return 1;
-        }
-        if (strcmp(s, "-L") == 0 || strcmp(s, "--latest") == 0) {
-            r->latest = 1;
-        } else if (strcmp(s, "-v") == 0 || strcmp(s, "--verbose") == 0) {
-            r->verbose = 1;
-        } else if (strncmp(s, "-f", 2) == 0 || strncmp(s, "--filter", 8) == 0 ||
-                   strncmp(s, "-l", 2) == 0 || strncmp(s, "--layout", 8) == 0) {
-            int layout = s[1] == 'l' || strncmp(s, "--layout", 8) == 0;
-            const char *v = opt_value(argc, argv, &i, s[1] == '-' ? 8 : 2);
-            if (!v || parse_spec(v, layout, &r->specs[r->nspecs]) != 0) {
-                if (v)
-                    r->nspecs++; /* so its object list is freed */
-                fprintf(stderr, "cfive repack: bad %s '%s'\n", layout ? "layout" : "filter",
-                        v ? v : "");
-                usage(stderr);
-                return 2;
-            }
-            r->nspecs++;
-        } else if (strncmp(s, "-m", 2) == 0 || strncmp(s, "--minimum", 9) == 0) {
-            const char *v = opt_value(argc, argv, &i, s[1] == '-' ? 9 : 2);
-            if (!v || parse_u64(v, v + strlen(v), &r->min_comp) != 0)
-                goto bad;
-        } else if (strncmp(s, "--slab=", 7) == 0) {
-            uint64_t v;
-            if (parse_u64(s + 7, s + strlen(s), &v) != 0 || v == 0 || v > SIZE_MAX / 2)
-                goto bad;
-            r->slab_bytes = (size_t)v;
-        } else {
-            goto bad;
-        }
-    }
-    if (argc - i != 2) {
-        fprintf(stderr, "cfive repack: expected IN and OUT file names\n");
-        usage(stderr);
-        return 2;
-    }
-    r->in = argv[i];
-    r->out = argv[i + 1];
-    return 0;
-bad:
-    fprintf(stderr, "cfive repack: bad option '%s'\n", argv[i < argc ? i : argc - 1]);
-    usage(stderr);
-    return 2;
-}
-
 /* ---- the object map ------------------------------------------------------- */
 
 static size_t slot_of(uint64_t addr, size_t nslots)
@@ -534,7 +184,7 @@ static size_t add_entry(repack *r, uint64_t src, c5_objkind kind, c5_object *obj
     /* Keep the table at most half full. */
     if ((r->nents + 1) * 2 > r->nslots) {
         size_t ns = r->nslots ? r->nslots * 2 : 128;
-        size_t *slots = xcalloc(ns, sizeof *slots);
+        size_t *slots = rp_xcalloc(ns, sizeof *slots);
         for (size_t i = 0; i < r->nents; i++) {
             size_t s = slot_of(r->ents[i].src, ns);
             while (slots[s])
@@ -574,7 +224,7 @@ static char *join_path(const char *parent, const char *name)
 {
     size_t pl = strlen(parent), nl = strlen(name);
     int slash = pl == 0 || parent[pl - 1] != '/';
-    char *p = xcalloc(pl + (size_t)slash + nl + 1, 1);
+    char *p = rp_xcalloc(pl + (size_t)slash + nl + 1, 1);
     memcpy(p, parent, pl);
     if (slash)
         p[pl] = '/';
@@ -945,13 +595,13 @@ static int create_dataset(repack *r, c5_object *so, const char *path, c5_object 
         rc = c5_dataset_create(no, r->dst, path, ft, &sp, &o);
     }
     if (rc == 0) {
-        rp_dsinfo *d = xcalloc(1, sizeof *d);
+        rp_dsinfo *d = rp_xcalloc(1, sizeof *d);
         d->chunked = used->storage == C5_STORAGE_CHUNKED && used->chunk_rank > 0;
         d->chunk_rank = used->chunk_rank;
         memcpy(d->chunk, used->chunk, sizeof d->chunk);
         size_t fsz = c5_type_size(ft);
         if (used->fill && fsz) {
-            d->fill = xcalloc(1, fsz);
+            d->fill = rp_xcalloc(1, fsz);
             memcpy(d->fill, used->fill, fsz);
         }
         *info = d;
@@ -1292,7 +942,7 @@ static int copy_attr(repack *r, c5_object *so, c5_object *no, const char *opath,
     c5_type *st = NULL, *ft = NULL, *mem = NULL;
     uint8_t *buf = NULL;
     size_t n = 0;
-    char *what = xcalloc(strlen(opath) + strlen(name) + 32, 1);
+    char *what = rp_xcalloc(strlen(opath) + strlen(name) + 32, 1);
     sprintf(what, "attribute \"%s\" of \"%s\"", name, opath);
     int ret = -1;
     int rc = c5_attr_open(&a, so, name);
@@ -1537,7 +1187,7 @@ static int copy_data(repack *r, c5_object *so, c5_object *no, const rp_dsinfo *i
         return fail(NULL, 0, "dataset \"%s\": out of memory for a %zu-byte slab", path,
                     (size_t)per * msz);
     }
-    char *what = xcalloc(strlen(path) + 16, 1);
+    char *what = rp_xcalloc(strlen(path) + 16, 1);
     sprintf(what, "dataset \"%s\"", path);
     int ret = 0;
     for (;;) {
@@ -1704,21 +1354,21 @@ int c5tool_repack(int argc, char **argv)
 {
     repack r;
     memset(&r, 0, sizeof r);
-    int st = parse_args(argc, argv, &r);
+    int st = rp_parse_args(argc, argv, &r);
     if (st) {
-        free_specs(&r);
+        rp_free_specs(&r);
         return st - 1;
     }
     if (same_file(r.in, r.out)) {
         fprintf(stderr, "cfive repack: input and output are the same file\n");
-        free_specs(&r);
+        rp_free_specs(&r);
         return 1;
     }
     int ret = run(&r);
     free_entries(&r); /* left by run() only on its early failures */
     c5_file_close(r.dst);
     c5_file_close(r.src);
-    free_specs(&r);
+    rp_free_specs(&r);
     if (ret != 0) {
         /* A half-written file must not pass for a copy. */
         if (r.created)
