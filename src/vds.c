@@ -341,6 +341,30 @@ int c5_vds_file_open(c5_file *f, const char *name, c5_file **out)
     return c5_file_open(out, name, &f->opts);
 }
 
+int c5_vds_source_open(c5_file *f, const char *file, const char *dset, c5_file **xf,
+                       c5_object **o)
+{
+    *xf = NULL;
+    *o = NULL;
+    /* A missing source is not an error: keep the caller's last message. */
+    char saved[sizeof f->errmsg];
+    memcpy(saved, f->errmsg, sizeof saved);
+    int rc = 0;
+    if (strcmp(file, ".") == 0)
+        *xf = f;
+    else
+        rc = c5_vds_file_open(f, file, xf);
+    if (!rc && (rc = c5_object_open(o, *xf, dset)) == 0 && c5_object_kind(*o) == C5_OBJ_DATASET)
+        return 1;
+    c5_object_close(*o);
+    *o = NULL;
+    if (*xf && *xf != f)
+        c5_file_close(*xf);
+    *xf = NULL;
+    memcpy(f->errmsg, saved, sizeof saved);
+    return rc == C5_ENOMEM ? rc : 0;
+}
+
 /* The current dataspace of source dataset `dset` in file `file`. Returns 1
  * when found, 0 when the file or dataset is missing or unreadable (libhdf5
  * then clears its error stack and treats the mapping as empty), or
@@ -348,33 +372,26 @@ int c5_vds_file_open(c5_file *f, const char *name, c5_file **out)
  * does not re-derive the extent of a virtual source either. */
 static int source_space(vds *v, const char *file, const char *dset, c5_space *out)
 {
-    c5_file *f = v->f, *x = NULL;
-    int rc;
-    if (strcmp(file, ".") == 0) {
-        x = f;
-    } else if ((rc = c5_vds_file_open(f, file, &x))) {
-        return rc == C5_ENOMEM ? rc : 0;
-    }
-    /* A missing source is not an error: keep the caller's last message. */
-    char saved[sizeof f->errmsg];
-    memcpy(saved, f->errmsg, sizeof saved);
-    c5_object *src = NULL;
+    c5_file *x;
+    c5_object *src;
+    int rc = c5_vds_source_open(v->f, file, dset, &x, &src);
+    if (rc <= 0)
+        return rc;
+    char saved[sizeof v->f->errmsg];
+    memcpy(saved, v->f->errmsg, sizeof saved);
+    c5_mbody b;
+    size_t pos = 0;
     int found = 0;
-    rc = c5_object_open(&src, x, dset);
-    if (rc == 0 && c5_object_kind(src) == C5_OBJ_DATASET) {
-        c5_mbody b;
-        size_t pos = 0;
-        rc = c5_ohdr_find(x, src->oh, C5_MSG_DATASPACE, &pos, &b);
-        if (rc == 0) {
-            rc = c5_space_decode(x, &b, out);
-            c5_mbody_free(x, &b);
-            found = rc == 0;
-        }
+    rc = c5_ohdr_find(x, src->oh, C5_MSG_DATASPACE, &pos, &b);
+    if (rc == 0) {
+        rc = c5_space_decode(x, &b, out);
+        c5_mbody_free(x, &b);
+        found = rc == 0;
     }
     c5_object_close(src);
-    if (x != f)
+    if (x != v->f)
         c5_file_close(x);
-    memcpy(f->errmsg, saved, sizeof saved);
+    memcpy(v->f->errmsg, saved, sizeof saved);
     return rc == C5_ENOMEM ? rc : found;
 }
 

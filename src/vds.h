@@ -65,6 +65,13 @@ char *c5_vds_name(c5_file *f, const char *name, long nsubs, uint64_t k);
  * f, then as given). C5_ENOTFOUND when external files are not allowed. */
 int c5_vds_file_open(c5_file *f, const char *name, c5_file **out);
 
+/* Open source dataset `dset` of source file `file` ("." is f): 1 with *xf
+ * (f itself or a file to close) and *o (not yet loaded), 0 when either is
+ * missing or not a dataset (f's last message kept, as libhdf5 treats such
+ * a mapping as empty), or C5_ENOMEM. */
+int c5_vds_source_open(c5_file *f, const char *file, const char *dset, c5_file **xf,
+                       c5_object **o);
+
 /* Slices a regular selection with an unlimited dimension selects there
  * below an extent of `size`. */
 uint64_t c5_vds_slices(const c5_vsel *s, uint64_t size);

@@ -320,28 +320,23 @@ static int map_points(rd *r, const span *V, src *s)
 static int source_open(rd *r, const char *file, const char *dset, c5_file **xf, c5_object **o)
 {
     c5_file *f = r->f;
-    *xf = NULL;
-    *o = NULL;
+    int rc = c5_vds_source_open(f, file, dset, xf, o);
+    if (rc < 0)
+        return c5_fail(f, rc, r->ds->addr, "out of memory");
+    if (rc == 0)
+        return 0;
     char saved[sizeof f->errmsg];
     memcpy(saved, f->errmsg, sizeof saved);
-    int rc;
-    if (strcmp(file, ".") == 0) {
-        *xf = f;
-    } else if ((rc = c5_vds_file_open(f, file, xf))) {
-        memcpy(f->errmsg, saved, sizeof saved);
-        return rc == C5_ENOMEM ? c5_fail(f, rc, r->ds->addr, "out of memory") : 0;
-    }
-    rc = c5_object_open(o, *xf, dset);
-    if (rc == 0 && c5_object_kind(*o) == C5_OBJ_DATASET && c5_dataset_load(*o) == 0)
+    if (c5_dataset_load(*o) == 0)
         return 1;
-    int keep = rc == C5_ENOMEM;
+    /* a source that does not load reads as missing, as in libhdf5 */
     c5_object_close(*o);
     *o = NULL;
     if (*xf != f)
         c5_file_close(*xf);
     *xf = NULL;
     memcpy(f->errmsg, saved, sizeof saved);
-    return keep ? c5_fail(f, C5_ENOMEM, r->ds->addr, "out of memory") : 0;
+    return 0;
 }
 
 /* Read one mapping's source (names already substituted) for V, whose
